@@ -1,0 +1,3 @@
+from nqd.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,64 @@
+"""Command-line entry point: `nqd` and `nixos-quick-deploy`."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+from types import ModuleType
+
+from nqd import __version__
+from nqd.commands import COMMAND_MODULES
+from nqd.console import Console
+from nqd.errors import ExitCode, NqdError
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.print_usage(sys.stderr)
+        self.exit(ExitCode.USAGE, f"{self.prog}: error: {message}\n")
+
+
+def _load_commands() -> list[ModuleType]:
+    modules = []
+    for name in COMMAND_MODULES:
+        try:
+            modules.append(importlib.import_module(f"nqd.commands.{name}"))
+        except ModuleNotFoundError as exc:
+            if exc.name != f"nqd.commands.{name}":
+                raise
+    return modules
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="nqd",
+        description="Deploy and upgrade NixOS developer workstations.",
+    )
+    parser.add_argument("--version", action="version", version=f"nqd {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    for module in _load_commands():
+        command = sub.add_parser(module.NAME, help=module.HELP, description=module.HELP)
+        module.add_arguments(command)
+        command.set_defaults(_run=module.run)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    console = Console()
+    if not getattr(args, "_run", None):
+        parser.print_help(sys.stderr)
+        return ExitCode.USAGE
+    try:
+        return int(args._run(args, console))
+    except NqdError as exc:
+        console.error(str(exc))
+        return int(exc.exit_code)
+    except KeyboardInterrupt:
+        console.error("interrupted")
+        return 130
+    except BrokenPipeError:
+        return ExitCode.OK

@@ -1,0 +1,1 @@
+"""Release knowledge: what changed between consecutive NixOS releases, with evidence."""

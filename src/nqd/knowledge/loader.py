@@ -1,0 +1,206 @@
+"""Load and validate the shipped knowledge files; chain release pairs.
+
+Validation here is a fast structural check of every entry (the same rules as
+`schema.json`, which the tests apply with a full JSON-Schema validator), so that start-up
+does not pay for importing `jsonschema`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from nqd.errors import InputError
+from nqd.knowledge.model import Area, Change, Condition, Evidence, Kind, Severity
+from nqd.releases import Release, hops
+
+_CHANGE_KEYS = frozenset(
+    {"id", "area", "kind", "old", "new", "message", "migration", "fixable", "severity",
+     "condition", "transform", "silent", "example", "tags", "evidence"}
+)
+_REQUIRED = ("id", "area", "kind", "old", "new", "message", "evidence")
+
+
+def data_dir() -> Path:
+    return Path(str(resources.files("nqd.knowledge") / "data"))
+
+
+def _fail(where: str, message: str) -> InputError:
+    return InputError(f"invalid knowledge file {where}: {message}")
+
+
+def parse_change(raw: dict[str, Any], from_release: str, to_release: str, where: str) -> Change:
+    """Build a `Change` from one JSON object, raising `InputError` on anything malformed."""
+    if not isinstance(raw, dict):
+        raise _fail(where, "a change must be an object")
+    missing = [k for k in _REQUIRED if k not in raw]
+    if missing:
+        raise _fail(where, f"change {raw.get('id', '?')} lacks {', '.join(missing)}")
+    unknown = set(raw) - _CHANGE_KEYS
+    if unknown:
+        raise _fail(where, f"change {raw['id']} has unknown keys {sorted(unknown)}")
+    try:
+        evidence = tuple(Evidence(**e) for e in raw["evidence"])
+        if not evidence:
+            raise ValueError("no evidence")
+        cond = raw.get("condition")
+        condition = (
+            Condition(
+                state_version_below=cond.get("state_version_below"),
+                state_version_at_least=cond.get("state_version_at_least"),
+                requires=tuple(cond.get("requires", ())),
+                unset=tuple(cond.get("unset", ())),
+            )
+            if cond
+            else None
+        )
+        example = raw.get("example") or {}
+        return Change(
+            id=raw["id"],
+            area=Area(raw["area"]),
+            kind=Kind(raw["kind"]),
+            from_release=from_release,
+            to_release=to_release,
+            old=raw["old"],
+            new=raw["new"],
+            message=raw["message"],
+            evidence=evidence,
+            migration=raw.get("migration", ""),
+            fixable=bool(raw.get("fixable", False)),
+            severity=Severity(raw["severity"]) if raw.get("severity") else None,
+            condition=condition,
+            transform=raw.get("transform"),
+            silent=bool(raw.get("silent", False)),
+            example_before=example.get("before"),
+            example_after=example.get("after"),
+            tags=tuple(raw.get("tags", ())),
+        )
+    except (TypeError, ValueError, AttributeError) as exc:
+        raise _fail(where, f"change {raw.get('id', '?')}: {exc}") from None
+
+
+@dataclass(frozen=True)
+class ReleasePair:
+    from_release: str
+    to_release: str
+    changes: tuple[Change, ...]
+    sources: dict[str, Any] = field(default_factory=dict)
+
+
+def load_file(path: Path) -> ReleasePair:
+    try:
+        raw = json.loads(path.read_bytes())
+    except (OSError, ValueError) as exc:
+        raise _fail(str(path), str(exc)) from None
+    if not isinstance(raw, dict) or raw.get("schema_version") != 1:
+        raise _fail(str(path), "schema_version must be 1")
+    from_release, to_release = raw.get("from"), raw.get("to")
+    if not isinstance(from_release, str) or not isinstance(to_release, str):
+        raise _fail(str(path), "'from' and 'to' must be release strings")
+    changes = tuple(parse_change(c, from_release, to_release, str(path)) for c in raw["changes"])
+    ids = [c.id for c in changes]
+    if len(ids) != len(set(ids)):
+        dupes = sorted({i for i in ids if ids.count(i) > 1})[:5]
+        raise _fail(str(path), f"duplicate ids {dupes}")
+    return ReleasePair(from_release, to_release, changes, raw.get("sources", {}))
+
+
+@dataclass
+class KnowledgeBase:
+    """All release pairs, with indexes for matching and multi-hop chaining."""
+
+    pairs: dict[tuple[str, str], ReleasePair]
+
+    @classmethod
+    def load(cls, directory: Path | None = None) -> KnowledgeBase:
+        directory = directory or data_dir()
+        pairs = {}
+        for path in sorted(directory.glob("*.json")):
+            pair = load_file(path)
+            pairs[(pair.from_release, pair.to_release)] = pair
+        return cls(pairs)
+
+    def known_pairs(self) -> list[tuple[str, str]]:
+        return sorted(self.pairs, key=lambda p: Release.parse(p[0]))
+
+    def changes_between(self, source: Release, target: Release) -> list[Change]:
+        """Every change on the way from `source` to `target`, hop by hop."""
+        out: list[Change] = []
+        for a, b in hops(source, target):
+            pair = self.pairs.get((str(a), str(b)))
+            if pair is None:
+                known = ", ".join(f"{x}→{y}" for x, y in self.known_pairs())
+                raise InputError(f"no release knowledge for {a}→{b} (known: {known})")
+            out.extend(pair.changes)
+        return out
+
+    def chained(self, source: Release, target: Release) -> list[Change]:
+        """Changes from `source` to `target` with renames of renames resolved to the final name.
+
+        A rename A→B in one hop followed by B→C in a later hop yields A→C (kept under the
+        first hop's id, with both hops' evidence); a rename followed by a removal of the new
+        name yields a removal of the old one.
+        """
+        changes = self.changes_between(source, target)
+        renames = {Kind.RENAMED_OPTION, Kind.RENAMED_PACKAGE}
+        later: dict[tuple[Area, str | None, str], list[Change]] = {}
+        for change in changes:
+            family = "package" if change.kind in {Kind.RENAMED_PACKAGE, Kind.REMOVED_PACKAGE} \
+                else "option"
+            later.setdefault((change.area, change.old, family), []).append(change)
+        out = []
+        for change in changes:
+            if change.kind in renames and change.new is not None:
+                out.append(_follow(change, later))
+            else:
+                out.append(change)
+        return out
+
+    def find(self, key: str) -> list[Change]:
+        """Changes whose id, old or new name equals `key`."""
+        return [
+            c
+            for pair in self.pairs.values()
+            for c in pair.changes
+            if key in (c.id, c.old, c.new)
+        ]
+
+    def all_changes(self) -> Iterable[Change]:
+        for key in self.known_pairs():
+            yield from self.pairs[key].changes
+
+
+def _follow(change: Change, later: dict[tuple[Area, str | None, str], list[Change]]) -> Change:
+    from dataclasses import replace
+
+    family = "package" if change.kind is Kind.RENAMED_PACKAGE else "option"
+    current = change
+    seen = {change.id}
+    while True:
+        nexts = [
+            c for c in later.get((change.area, current.new, family), [])
+            if Release.parse(c.from_release) >= Release.parse(current.to_release)
+            and c.id not in seen
+        ]
+        if not nexts:
+            return current
+        step = nexts[0]
+        seen.add(step.id)
+        merged_evidence = current.evidence + step.evidence
+        if step.kind in {Kind.RENAMED_OPTION, Kind.RENAMED_PACKAGE}:
+            current = replace(
+                current, new=step.new, to_release=step.to_release, evidence=merged_evidence,
+                message=f"{current.message} (then renamed to {step.new} in {step.to_release})",
+                fixable=current.fixable and step.fixable,
+            )
+        else:
+            return replace(
+                current, kind=step.kind, new=step.new, to_release=step.to_release,
+                evidence=merged_evidence, severity=step.severity, fixable=False,
+                message=f"{current.message}; then in {step.to_release}: {step.message}",
+                migration=step.migration or current.migration,
+            )

@@ -1,0 +1,1 @@
+"""Nix syntax: parsing, tree helpers, byte-span edits and the Nix emitter."""

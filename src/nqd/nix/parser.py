@@ -1,0 +1,87 @@
+"""The only module that talks to the Nix grammar (tree-sitter, via tree-sitter-language-pack).
+
+Everything else sees `ParsedFile` and tree-sitter `Node`s through `nqd.nix.syntax`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+Node = Any  # tree_sitter.Node; the binding ships no type information
+
+
+@dataclass(frozen=True)
+class SyntaxProblem:
+    """A place where the source does not parse: 1-based line and column, byte span."""
+
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+    start_byte: int
+    end_byte: int
+    message: str
+
+
+@dataclass(frozen=True)
+class ParsedFile:
+    """Source bytes and their syntax tree."""
+
+    source: bytes
+    root: Node
+
+    @property
+    def has_errors(self) -> bool:
+        return bool(self.root.has_error)
+
+    def problems(self, limit: int = 20) -> list[SyntaxProblem]:
+        return _collect_problems(self.root, self.source, limit)
+
+
+@cache
+def _parser() -> Any:
+    from tree_sitter_language_pack import get_parser
+
+    return get_parser("nix")
+
+
+def parse(source: bytes) -> ParsedFile:
+    """Parse Nix source. Never raises on bad syntax: see `ParsedFile.problems`."""
+    tree = _parser().parse(source)
+    return ParsedFile(source=source, root=tree.root_node)
+
+
+def column_of(source: bytes, byte_offset: int) -> tuple[int, int]:
+    """1-based (line, column in characters) of a byte offset."""
+    line_start = source.rfind(b"\n", 0, byte_offset) + 1
+    line = source.count(b"\n", 0, byte_offset) + 1
+    column = len(source[line_start:byte_offset].decode("utf-8", errors="replace")) + 1
+    return line, column
+
+
+def _collect_problems(root: Node, source: bytes, limit: int) -> list[SyntaxProblem]:
+    problems: list[SyntaxProblem] = []
+    if not root.has_error:
+        return problems
+    stack = [root]
+    while stack and len(problems) < limit:
+        node = stack.pop()
+        if node.is_missing or node.type == "ERROR":
+            line, col = column_of(source, node.start_byte)
+            end_line, end_col = column_of(source, node.end_byte)
+            if node.is_missing:
+                message = f"syntax error: missing {node.type!r}"
+            else:
+                snippet = source[node.start_byte : node.end_byte].decode("utf-8", "replace")
+                snippet = snippet.strip().splitlines()[0][:40] if snippet.strip() else ""
+                message = f"syntax error: unexpected {snippet!r}" if snippet else "syntax error"
+            problems.append(
+                SyntaxProblem(line, col, end_line, end_col, node.start_byte, node.end_byte, message)
+            )
+            continue
+        if node.has_error:
+            stack.extend(reversed(node.children))
+    problems.sort(key=lambda p: p.start_byte)
+    return problems

@@ -1,0 +1,152 @@
+"""Small helpers over the Nix syntax tree: names, attribute paths, module-system wrappers."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from nqd.nix.parser import Node
+
+# lib functions that wrap a definition without changing where it lands.
+# value: index of the wrapped argument (mkIf cond VALUE, mkOverride prio VALUE, ...).
+MODULE_WRAPPERS: dict[str, int] = {
+    "mkIf": 1,
+    "mkForce": 0,
+    "mkDefault": 0,
+    "mkOverride": 1,
+    "mkBefore": 0,
+    "mkAfter": 0,
+    "mkOrder": 1,
+    "mkImageMediaOverride": 0,
+    "mkVMOverride": 0,
+    "mkOptionDefault": 0,
+}
+
+
+def text(node: Node, source: bytes) -> str:
+    return source[node.start_byte : node.end_byte].decode("utf-8", errors="replace")
+
+
+def static_string(node: Node) -> str | None:
+    """The value of a string literal without interpolation, else None."""
+    if node.type not in ("string_expression", "indented_string_expression"):
+        return None
+    parts = []
+    for child in node.named_children:
+        if child.type == "string_fragment":
+            parts.append(child.text.decode("utf-8", "replace"))
+        elif child.type == "escape_sequence":
+            parts.append(_unescape(child.text.decode("utf-8", "replace")))
+        else:
+            return None
+    value = "".join(parts)
+    if node.type == "indented_string_expression":
+        value = _strip_indentation(value)
+    return value
+
+
+def _unescape(seq: str) -> str:
+    table = {"\\n": "\n", "\\t": "\t", "\\r": "\r", "''$": "$", "'''": "''", "''\\n": "\n"}
+    if seq in table:
+        return table[seq]
+    if seq.startswith("''\\"):
+        return seq[3:]
+    if seq.startswith("\\"):
+        return seq[1:]
+    return seq
+
+
+def _strip_indentation(value: str) -> str:
+    lines = value.split("\n")
+    if lines and lines[0].strip() == "":
+        lines = lines[1:]
+    indents = [len(line) - len(line.lstrip(" ")) for line in lines if line.strip()]
+    cut = min(indents) if indents else 0
+    return "\n".join(line[cut:] for line in lines)
+
+
+def attr_name(node: Node) -> str | None:
+    """A static attribute name (identifier or plain string), else None (interpolated)."""
+    if node.type == "identifier":
+        return str(node.text.decode("utf-8", "replace"))
+    return static_string(node)
+
+
+def attrpath_names(attrpath: Node) -> list[str | None]:
+    """The names of an attrpath's parts; None stands for a dynamic (`${...}`) part."""
+    return [attr_name(child) for child in attrpath.children_by_field_name("attr")]
+
+
+def binding_attrpath(binding: Node) -> Node:
+    return binding.child_by_field_name("attrpath")
+
+
+def binding_value(binding: Node) -> Node:
+    return binding.child_by_field_name("expression")
+
+
+def bindings(attrset: Node) -> Iterator[Node]:
+    """The bindings (`binding`, `inherit`, `inherit_from`) of an attrset or let."""
+    for child in attrset.named_children:
+        if child.type == "binding_set":
+            yield from child.named_children
+
+
+def strip_parens(node: Node) -> Node:
+    while node is not None and node.type == "parenthesized_expression":
+        node = node.child_by_field_name("expression")
+    return node
+
+
+def function_name(node: Node) -> str | None:
+    """For `lib.mkIf` / `mkIf` / `lib.modules.mkIf` returns `mkIf`."""
+    node = strip_parens(node)
+    if node.type == "variable_expression":
+        return str(node.child_by_field_name("name").text.decode())
+    if node.type == "select_expression":
+        names = attrpath_names(node.child_by_field_name("attrpath"))
+        return names[-1] if names else None
+    return None
+
+
+def application(node: Node) -> tuple[Node, list[Node]]:
+    """Split `f a b c` into (f, [a, b, c])."""
+    node = strip_parens(node)
+    args: list[Node] = []
+    while node.type == "apply_expression":
+        args.append(node.child_by_field_name("argument"))
+        node = strip_parens(node.child_by_field_name("function"))
+    args.reverse()
+    return node, args
+
+
+def unwrap_definitions(node: Node) -> list[Node]:
+    """The value expressions a definition contributes, seen through mkIf/mkMerge/mkForce/...
+
+    `mkMerge [ a b ]` yields the unwrapped a and b; `mkIf c v` yields v; anything else
+    yields itself.
+    """
+    node = strip_parens(node)
+    if node is None:
+        return []
+    if node.type == "apply_expression":
+        func, args = application(node)
+        name = function_name(func)
+        if name == "mkMerge" and len(args) == 1:
+            inner = strip_parens(args[0])
+            if inner.type == "list_expression":
+                out: list[Node] = []
+                for element in inner.named_children:
+                    out.extend(unwrap_definitions(element))
+                return out
+        if name in MODULE_WRAPPERS and len(args) == MODULE_WRAPPERS[name] + 1:
+            return unwrap_definitions(args[-1])
+    return [node]
+
+
+def walk(node: Node) -> Iterator[Node]:
+    """All named descendants, pre-order."""
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        yield current
+        stack.extend(reversed(current.named_children))

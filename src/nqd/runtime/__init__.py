@@ -1,0 +1,1 @@
+"""The runtime half: everything with side effects on the machine goes through `host`."""
