@@ -1,0 +1,1 @@
+"""Analysis: configuration model × release knowledge → findings."""

@@ -1,0 +1,149 @@
+"""Bump a flake's release-pinned inputs (`nixos-25.05` → `nixos-25.11`) through the syntax tree.
+
+Only `inputs.<name>.url` bindings with a static string value are touched, and inside
+them only the release number of a branch ref (`nixos-YY.MM`, `nixos-YY.MM-small`,
+`nixpkgs-YY.MM-darwin`, `release-YY.MM`, `nix-darwin-YY.MM`). Everything else in the
+file keeps its bytes. The URL value (not the Nix source) is matched with a pattern.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from nqd.errors import InputError, NqdError
+from nqd.fsutil import atomic_write
+from nqd.nix import syntax
+from nqd.nix.edits import Edit, apply_edits
+from nqd.nix.parser import Node, column_of, parse
+from nqd.releases import Release
+
+# A branch name carrying a release, bounded by URL separators.
+_BRANCH = re.compile(
+    r"(?<![A-Za-z0-9.])(?P<branch>nixos|nixpkgs|release|nix-darwin)-(?P<release>\d{2}\.\d{2})"
+    r"(?=$|[-/?&#])"
+)
+_ATTRSETS = ("attrset_expression", "rec_attrset_expression")
+
+
+@dataclass(frozen=True)
+class InputBump:
+    """One input whose URL moves to the target release."""
+
+    input: str
+    old_url: str
+    new_url: str
+    line: int
+    edits: tuple[Edit, ...]
+
+
+def flake_file(path: Path) -> Path:
+    """`path` itself when it is a file, else `path/flake.nix`."""
+    path = Path(path)
+    return path if path.is_file() else path / "flake.nix"
+
+
+def plan_input_bumps(path: Path, source: bytes, target: Release) -> list[InputBump]:
+    """The bumps that move every release-pinned input of `source` older than `target`."""
+    parsed = parse(source)
+    if parsed.has_errors:
+        problem = parsed.problems(1)[0]
+        raise InputError(f"{path}:{problem.line}:{problem.column}: {problem.message}")
+    top = _top_attrset(parsed.root)
+    if top is None:
+        return []
+    bumps = []
+    for names, value in _bindings_with_paths(top, ()):
+        if len(names) != 3 or names[0] != "inputs" or names[2] != "url" or names[1] is None:
+            continue
+        bump = _bump_url(path, source, names[1], value, target)
+        if bump is not None:
+            bumps.append(bump)
+    return bumps
+
+
+def bumped_source(path: Path, source: bytes, target: Release) -> bytes:
+    """`source` with its inputs bumped to `target` (idempotent)."""
+    edits = [e for bump in plan_input_bumps(path, source, target) for e in bump.edits]
+    return apply_edits(source, edits)
+
+
+def bump_flake(path: Path, target: Release, *, write: bool = True) -> list[InputBump]:
+    """Bump the inputs of the flake at `path` (a directory or its flake.nix) to `target`.
+
+    Writes the file atomically (keeping its mode) when `write` and anything changed.
+    """
+    file = flake_file(path)
+    try:
+        source = file.read_bytes()
+    except OSError as exc:
+        raise InputError(f"cannot read {file}: {exc.strerror or exc}") from exc
+    bumps = plan_input_bumps(file, source, target)
+    if write and bumps:
+        atomic_write(file, apply_edits(source, [e for b in bumps for e in b.edits]))
+    return bumps
+
+
+def _top_attrset(root: Node) -> Node | None:
+    node = root.named_children[0] if root.named_children else None
+    while node is not None:
+        node = syntax.strip_parens(node)
+        if node.type in _ATTRSETS:
+            return node
+        if node.type == "let_expression":
+            node = node.child_by_field_name("body")
+        else:
+            return None
+    return None
+
+
+def _bindings_with_paths(
+    attrset: Node, prefix: tuple[str | None, ...]
+) -> Iterator[tuple[tuple[str | None, ...], Node]]:
+    for binding in syntax.bindings(attrset):
+        if binding.type != "binding":
+            continue
+        names = (*prefix, *syntax.attrpath_names(syntax.binding_attrpath(binding)))
+        value = syntax.strip_parens(syntax.binding_value(binding))
+        yield names, value
+        if value is not None and value.type in _ATTRSETS:
+            yield from _bindings_with_paths(value, names)
+
+
+def _bump_url(
+    path: Path, source: bytes, name: str, value: Node, target: Release
+) -> InputBump | None:
+    url = syntax.static_string(value)
+    if url is None or value.type != "string_expression":
+        return None
+    edits: list[Edit] = []
+    for fragment in value.named_children:
+        if fragment.type != "string_fragment":
+            continue
+        text = fragment.text.decode("utf-8", "replace")
+        for start, end in _stale_releases(text, target):
+            byte_start = fragment.start_byte + len(text[:start].encode())
+            edits.append(Edit(path, byte_start, byte_start + len(text[start:end].encode()),
+                              str(target)))
+    if not edits:
+        return None
+    new_url = url
+    for start, end in reversed(_stale_releases(url, target)):
+        new_url = new_url[:start] + str(target) + new_url[end:]
+    line, _ = column_of(source, value.start_byte)
+    return InputBump(name, url, new_url, line, tuple(edits))
+
+
+def _stale_releases(text: str, target: Release) -> list[tuple[int, int]]:
+    """Character spans of release numbers in branch names older than `target`."""
+    spans = []
+    for match in _BRANCH.finditer(text):
+        try:
+            current = Release.parse(match.group("release"))
+        except NqdError:
+            continue
+        if current < target:
+            spans.append(match.span("release"))
+    return spans

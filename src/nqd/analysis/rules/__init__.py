@@ -1,0 +1,20 @@
+"""One rule per module. Each module defines `RULES: tuple[Rule, ...]` and
+`check(ctx: RuleContext) -> Iterable[Finding]`. Adding a rule touches its own file and
+this list only.
+"""
+
+RULE_MODULES = (
+    "syntax",
+    "options",
+    "packages",
+    "read_refs",
+    "flake_inputs",
+    "state_version",
+    "postgresql",
+    "networkmanager",
+    "desktop",
+    "logind",
+    "kernel",
+    "changed_defaults",
+    "stateful_images",
+)

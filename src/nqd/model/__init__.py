@@ -1,0 +1,1 @@
+"""The configuration model: what a set of Nix files defines, as the module system sees it."""

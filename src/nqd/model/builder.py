@@ -1,0 +1,263 @@
+"""Build the `ConfigModel` of a set of paths: discover, extract, resolve imports and contexts."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections import deque
+from collections.abc import Iterable
+from dataclasses import replace
+from pathlib import Path
+
+from nqd.model.extract import FileFacts, ImportRef, extract_file, parse_flake_url
+from nqd.model.files import SourceFile, discover, read_source
+from nqd.model.types import ConfigModel, Context, Diagnostic, FileModel, LockedInput
+
+PARALLEL_THRESHOLD = 150  # files; below this a worker pool costs more than it saves
+
+_NIXOS_ROOTS = frozenset(
+    {"boot", "system", "networking", "users", "hardware", "fileSystems", "swapDevices",
+     "environment", "security", "i18n", "time", "console", "virtualisation", "powerManagement",
+     "zramSwap", "location", "documentation"}
+)
+_HM_ROOTS = frozenset({"home", "manual", "news", "accounts", "targets"})
+
+
+def build_model(paths: Iterable[Path], *, jobs: int | None = None) -> ConfigModel:
+    roots = [Path(p) for p in paths]
+    files, diagnostics = discover(roots)
+    model = ConfigModel(roots=roots, diagnostics=diagnostics)
+    facts = _extract_all(files, model.diagnostics, jobs)
+    _follow_imports(facts, model.diagnostics, jobs)
+    contexts = _assign_contexts(facts)
+    for path, fact in facts.items():
+        context = contexts.get(path, Context.UNKNOWN)
+        model.files[path] = _file_model(fact, context)
+        for problem in fact.problems:
+            from nqd.model.types import SourcePos
+
+            pos = SourcePos(path, problem.line, problem.column, problem.end_line,
+                            problem.end_column, problem.start_byte, problem.end_byte)
+            model.diagnostics.append(Diagnostic("syntax-error", problem.message, path, pos))
+    model.diagnostics.extend(_import_problems(facts))
+    for path, fact in facts.items():
+        if fact.is_flake:
+            model.locked_inputs.extend(_read_lock(path.parent / "flake.lock", model.diagnostics))
+    return model
+
+
+def _extract_all(files: list[Path], diagnostics: list[Diagnostic],
+                 jobs: int | None) -> dict[Path, FileFacts]:
+    sources: list[SourceFile] = []
+    for path in files:
+        source, problem = read_source(path)
+        if problem is not None:
+            diagnostics.append(problem)
+        elif source is not None:
+            sources.append(source)
+    workers = jobs if jobs is not None else min(2, os.cpu_count() or 1)
+    if workers > 1 and len(sources) >= PARALLEL_THRESHOLD:
+        return _extract_parallel(sources, workers)
+    return {s.path: extract_file(s.path, s.source) for s in sources}
+
+
+def _extract_parallel(sources: list[SourceFile], workers: int) -> dict[Path, FileFacts]:
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    context = multiprocessing.get_context("fork")
+    # Interleave so that both workers get a similar mix of large and small files.
+    ordered = sorted(sources, key=lambda s: len(s.source), reverse=True)
+    chunks = [ordered[i::workers * 4] for i in range(workers * 4)]
+    out: dict[Path, FileFacts] = {}
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        for batch in pool.map(_extract_batch, chunks):
+            for fact in batch:
+                out[fact.path] = fact
+    return out
+
+
+def _extract_batch(sources: list[SourceFile]) -> list[FileFacts]:
+    return [extract_file(s.path, s.source) for s in sources]
+
+
+def _import_target_file(target: Path) -> Path:
+    return target / "default.nix" if target.is_dir() else target
+
+
+def _follow_imports(facts: dict[Path, FileFacts], diagnostics: list[Diagnostic],
+                    jobs: int | None) -> None:
+    """Read files that are imported but were not among the given paths."""
+    pending = deque(facts.values())
+    while pending:
+        fact = pending.popleft()
+        for ref in fact.imports:
+            target = _import_target_file(ref.target)
+            if target in facts or not target.is_file():
+                continue
+            source, problem = read_source(target.resolve())
+            if problem is not None:
+                diagnostics.append(problem)
+                continue
+            if source is not None and source.path not in facts:
+                facts[source.path] = extract_file(source.path, source.source)
+                pending.append(facts[source.path])
+
+
+def _assign_contexts(facts: dict[Path, FileFacts]) -> dict[Path, Context]:
+    contexts: dict[Path, Context] = {}
+    imported = {_import_target_file(r.target).resolve() for f in facts.values() for r in f.imports}
+    queue: deque[Path] = deque()
+    for path, fact in facts.items():
+        if fact.is_flake:
+            contexts[path] = Context.FLAKE
+            queue.append(path)
+    # Explicit contexts first (module lists of nixosSystem/homeManagerConfiguration,
+    # home-manager.users.<name>), so that heuristics never override them.
+    for fact in facts.values():
+        for ref in fact.imports:
+            target = _import_target_file(ref.target).resolve()
+            if ref.context is not Context.UNKNOWN and target in facts and target not in contexts:
+                contexts[target] = ref.context
+                queue.append(target)
+    for path, fact in facts.items():
+        if path not in contexts and path not in imported:
+            contexts[path] = _guess_context(fact)
+            queue.append(path)
+    _propagate(facts, contexts, queue)
+    for path, fact in facts.items():  # files reachable only through cycles
+        if path not in contexts:
+            contexts[path] = _guess_context(fact)
+            _propagate(facts, contexts, deque([path]))
+    return contexts
+
+
+def _propagate(facts: dict[Path, FileFacts], contexts: dict[Path, Context],
+               queue: deque[Path]) -> None:
+    while queue:
+        path = queue.popleft()
+        for ref in facts[path].imports:
+            target = _import_target_file(ref.target).resolve()
+            if target not in facts or target in contexts:
+                continue
+            inherited = contexts[path]
+            contexts[target] = ref.context if ref.context is not Context.UNKNOWN else (
+                inherited if inherited is not Context.FLAKE else _guess_context(facts[target]))
+            queue.append(target)
+
+
+def _guess_context(fact: FileFacts) -> Context:
+    """For a file no known module imports: look at what it defines, then at its name."""
+    nixos = home = 0
+    for option in fact.options:
+        if option.context is not Context.UNKNOWN or not option.path:
+            continue
+        root = option.path[0]
+        if root in _NIXOS_ROOTS:
+            nixos += 1
+        elif root in _HM_ROOTS or option.path[:2] in (("xdg", "configFile"), ("xdg", "dataFile")):
+            home += 1
+    if home > nixos:
+        return Context.HOME_MANAGER
+    if nixos > home:
+        return Context.NIXOS
+    parts = {p.lower() for p in fact.path.parts[-3:-1]}
+    if fact.path.name == "home.nix" or "home" in parts or "home-manager" in parts:
+        return Context.HOME_MANAGER
+    if fact.path.name in ("configuration.nix", "hardware-configuration.nix") or fact.options:
+        return Context.NIXOS
+    return Context.UNKNOWN
+
+
+def _file_model(fact: FileFacts, context: Context) -> FileModel:
+    def fix(ctx: Context) -> Context:
+        return context if ctx is Context.UNKNOWN else ctx
+
+    return FileModel(
+        path=fact.path,
+        source=fact.source,
+        context=context,
+        options=[o if o.context is not Context.UNKNOWN else replace(o, context=context)
+                 for o in fact.options],
+        packages=[replace(p, context=fix(p.context)) for p in fact.packages],
+        reads=[replace(r, context=fix(r.context)) for r in fact.reads],
+        flake_inputs=list(fact.flake_inputs),
+    )
+
+
+def _import_problems(facts: dict[Path, FileFacts]) -> list[Diagnostic]:
+    problems: list[Diagnostic] = []
+    edges: dict[Path, list[tuple[Path, ImportRef]]] = {}
+    for path, fact in facts.items():
+        for ref in fact.imports:
+            target = _import_target_file(ref.target)
+            if not target.exists():
+                what = f"{ref.target}/default.nix" if ref.target.is_dir() else str(ref.target)
+                problems.append(Diagnostic("missing-import", f"import points nowhere: {what}",
+                                           path, ref.pos))
+            else:
+                edges.setdefault(path, []).append((target.resolve(), ref))
+    problems.extend(_cycles(edges))
+    return problems
+
+
+def _cycles(edges: dict[Path, list[tuple[Path, ImportRef]]]) -> list[Diagnostic]:
+    """One diagnostic per import that closes a cycle (iterative DFS)."""
+    white, grey, black = 0, 1, 2
+    color: dict[Path, int] = {}
+    problems: list[Diagnostic] = []
+    for start in sorted(edges):
+        if color.get(start, white) != white:
+            continue
+        stack: list[tuple[Path, int]] = [(start, 0)]
+        trail: list[Path] = [start]
+        color[start] = grey
+        while stack:
+            node, index = stack[-1]
+            out = edges.get(node, [])
+            if index >= len(out):
+                color[node] = black
+                stack.pop()
+                trail.pop()
+                continue
+            stack[-1] = (node, index + 1)
+            target, ref = out[index]
+            state = color.get(target, white)
+            if state == grey:
+                loop = trail[trail.index(target):] + [target]
+                names = " → ".join(p.name for p in loop)
+                problems.append(Diagnostic("import-cycle", f"import cycle: {names}", node,
+                                           ref.pos))
+            elif state == white:
+                color[target] = grey
+                stack.append((target, 0))
+                trail.append(target)
+    return problems
+
+
+def _read_lock(path: Path, diagnostics: list[Diagnostic]) -> list[LockedInput]:
+    if not path.is_file():
+        return []
+    try:
+        data = json.loads(path.read_bytes())
+        nodes = data["nodes"]
+        root_inputs = nodes[data.get("root", "root")].get("inputs", {})
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+        diagnostics.append(Diagnostic("bad-lock", f"cannot read flake.lock ({exc})", path))
+        return []
+    locked = []
+    for name, node_name in root_inputs.items():
+        if not isinstance(node_name, str) or not isinstance(nodes.get(node_name), dict):
+            continue
+        original = nodes[node_name].get("original", {})
+        if not isinstance(original, dict):
+            continue
+        owner_repo: str | None = None
+        ref = original.get("ref")
+        if original.get("type") == "github" and "owner" in original and "repo" in original:
+            owner_repo = f"{original['owner']}/{original['repo']}"
+        elif "url" in original:
+            owner_repo, url_ref = parse_flake_url(str(original["url"]))
+            ref = ref or url_ref
+        locked.append(LockedInput(name, owner_repo, ref if isinstance(ref, str) else None, path))
+    return locked

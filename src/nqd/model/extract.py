@@ -1,0 +1,557 @@
+"""Per-file extraction: one parsed Nix file → the facts it contributes (`FileFacts`).
+
+Pure and picklable, so that large trees can be extracted in worker processes. Definitions
+whose context depends on who imports the file carry `Context.UNKNOWN`; the builder
+replaces it with the file's context once the import graph is known.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from nqd.model.types import (
+    Context,
+    FlakeInput,
+    OptionDef,
+    PackageRef,
+    ReadRef,
+    SourcePos,
+    Span,
+)
+from nqd.nix.parser import Node, ParsedFile, SyntaxProblem, column_of, parse
+from nqd.nix.syntax import (
+    MODULE_WRAPPERS,
+    application,
+    attr_name,
+    bindings,
+    function_name,
+    static_string,
+    strip_parens,
+)
+
+_ATTRSETS = ("attrset_expression", "rec_attrset_expression")
+_NOT_DEFINITIONS = frozenset({"options", "meta", "disabledModules", "_file", "key", "freeformType"})
+_MODULE_LIST_CALLS = {
+    "nixosSystem": Context.NIXOS,
+    "darwinSystem": Context.DARWIN,
+    "homeManagerConfiguration": Context.HOME_MANAGER,
+}
+# Names that are never packages even inside `with pkgs;` (Nix builtins and constants).
+_BUILTIN_NAMES = frozenset(
+    {"true", "false", "null", "builtins", "import", "throw", "abort", "toString", "map",
+     "baseNameOf", "dirOf", "isNull", "removeAttrs", "derivation", "fetchTarball", "placeholder",
+     "scopedImport", "__curPos", "fetchGit", "fetchurl", "fetchTree"}
+)
+# Attributes of a package that are not themselves packages: `python3.withPackages` is `python3`.
+_PACKAGE_METHODS = frozenset(
+    {"withPackages", "override", "overrideAttrs", "overridePythonAttrs", "overrideDerivation",
+     "passthru", "meta", "version", "pname", "src", "outPath", "buildEnv", "env"}
+)
+_PKGS_READS = frozenset({"system", "hostPlatform", "buildPlatform", "targetPlatform"})
+_FLAKE_URL = re.compile(
+    r"^(?:github|gitlab|sourcehut):(?P<owner>[^/?#]+)/(?P<repo>[^/?#]+)(?:/(?P<ref>[^?#]+))?"
+    r"(?:\?(?P<query>[^#]*))?"
+)
+_HTTP_URL = re.compile(
+    r"^(?:git\+)?https?://(?:www\.)?github\.com/(?P<owner>[^/?#]+)/(?P<repo>[^/?#.]+)"
+    r"(?:\.git)?(?:/archive/(?P<ref>[^?#]+?)\.tar\.gz)?(?:\?(?P<query>[^#]*))?"
+)
+
+
+@dataclass(frozen=True)
+class ImportRef:
+    """`imports = [ ./x.nix ]` (or a module list entry): where it points and from where."""
+
+    target: Path
+    pos: SourcePos
+    context: Context  # UNKNOWN: the importing file's context
+
+
+@dataclass
+class FileFacts:
+    path: Path
+    source: bytes
+    problems: list[SyntaxProblem] = field(default_factory=list)
+    options: list[OptionDef] = field(default_factory=list)
+    packages: list[PackageRef] = field(default_factory=list)
+    reads: list[ReadRef] = field(default_factory=list)
+    flake_inputs: list[FlakeInput] = field(default_factory=list)
+    imports: list[ImportRef] = field(default_factory=list)
+    is_flake: bool = False
+
+
+def extract_file(path: Path, source: bytes) -> FileFacts:
+    """Parse `source` and extract everything the model needs from it."""
+    parsed = parse(source)
+    facts = FileFacts(path=path, source=source, is_flake=path.name == "flake.nix")
+    if parsed.has_errors:
+        facts.problems = parsed.problems()
+        return facts
+    _Extractor(parsed, facts).run()
+    return facts
+
+
+def parse_flake_url(url: str) -> tuple[str | None, str | None]:
+    """(owner/repo, ref) of a flake URL such as `github:NixOS/nixpkgs/nixos-25.05`."""
+    match = _FLAKE_URL.match(url) or _HTTP_URL.match(url)
+    if not match:
+        return None, None
+    ref = match.group("ref")
+    query = match.group("query") or ""
+    for item in query.split("&"):
+        key, _, value = item.partition("=")
+        if key == "ref" and value:
+            ref = value.removeprefix("refs/heads/")
+    return f"{match.group('owner')}/{match.group('repo')}", ref
+
+
+class _Extractor:
+    def __init__(self, parsed: ParsedFile, facts: FileFacts) -> None:
+        self.source = parsed.source
+        self.root = parsed.root
+        self.facts = facts
+
+    # -- positions -----------------------------------------------------------------------
+    def pos(self, start: int, end: int) -> SourcePos:
+        line, col = column_of(self.source, start)
+        end_line, end_col = column_of(self.source, end)
+        return SourcePos(self.facts.path, line, col, end_line, end_col, start, end)
+
+    def node_pos(self, node: Node) -> SourcePos:
+        return self.pos(node.start_byte, node.end_byte)
+
+    # -- entry ---------------------------------------------------------------------------
+    def run(self) -> None:
+        top = self.root.child_by_field_name("expression") or (
+            self.root.named_children[0] if self.root.named_children else None
+        )
+        if top is None:
+            return
+        if self.facts.is_flake:
+            body = _module_body(top)
+            if body is not None and body.type in _ATTRSETS:
+                for binding in bindings(body):
+                    self.binding(binding, (), (), Context.FLAKE)
+            self.collect_flake_inputs()
+        else:
+            self.module(top, Context.UNKNOWN)
+        self.module_lists()
+        _RefWalker(self).walk(top)
+
+    # -- modules -------------------------------------------------------------------------
+    def module(self, expr: Node, context: Context) -> None:
+        """A module: a path (import), `import ./x`, a function or an attrset."""
+        expr = strip_parens(expr)
+        if expr is None:
+            return
+        target = self.import_target(expr)
+        if target is not None:
+            self.facts.imports.append(ImportRef(target, self.node_pos(expr), context))
+            return
+        body = _module_body(expr)
+        if body is None or body.type not in _ATTRSETS:
+            return
+        full_form = any(
+            _first_name(b) in ("config", "options") for b in bindings(body) if b.type == "binding"
+        )
+        for binding in bindings(body):
+            name = _first_name(binding)
+            if binding.type != "binding" or name is None:
+                continue
+            names = _names(binding)
+            if names == ["imports"]:
+                self.imports(binding.child_by_field_name("expression"), context)
+            elif full_form:
+                if name == "config":
+                    self.binding(binding, (), (), context, skip=1)
+            elif name not in _NOT_DEFINITIONS:
+                self.binding(binding, (), (), context)
+
+    def imports(self, expr: Node, context: Context) -> None:
+        expr = strip_parens(expr)
+        if expr is None or expr.type != "list_expression":
+            return
+        for element in expr.named_children:
+            self.module(element, context)
+
+    def import_target(self, expr: Node) -> Path | None:
+        """`./x.nix`, `import ./x.nix`, `(import ./x.nix)` → the resolved path."""
+        expr = strip_parens(expr)
+        if expr.type == "apply_expression":
+            func, args = application(expr)
+            if function_name(func) == "import" and len(args) >= 1:
+                expr = strip_parens(args[0])
+        if expr.type != "path_expression":
+            return None
+        text = self.source[expr.start_byte : expr.end_byte].decode("utf-8", "replace")
+        if "${" in text or not (text.startswith("./") or text.startswith("../")):
+            return None
+        return (self.facts.path.parent / text).resolve(strict=False)
+
+    def module_lists(self) -> None:
+        """`nixosSystem { modules = [ ... ]; }` and friends, anywhere in the file."""
+        stack = [self.root]
+        while stack:
+            node = stack.pop()
+            if node.type == "apply_expression":
+                func, args = application(node)
+                context = _MODULE_LIST_CALLS.get(function_name(func) or "")
+                if context is not None and args:
+                    arg = strip_parens(args[-1])
+                    if arg.type in _ATTRSETS:
+                        for binding in bindings(arg):
+                            if binding.type == "binding" and _names(binding) == ["modules"]:
+                                self.imports(binding.child_by_field_name("expression"), context)
+            stack.extend(node.named_children)
+
+    # -- definitions ---------------------------------------------------------------------
+    def binding(
+        self,
+        binding: Node,
+        prefix: tuple[str | None, ...],
+        prefix_spans: tuple[Span, ...],
+        context: Context,
+        skip: int = 0,
+    ) -> None:
+        if binding.type == "inherit" or binding.type == "inherit_from":
+            self.inherit(binding, prefix, prefix_spans, context)
+            return
+        if binding.type != "binding":
+            return
+        attrpath = binding.child_by_field_name("attrpath")
+        parts = attrpath.children_by_field_name("attr")[skip:]
+        path = prefix + tuple(attr_name(p) for p in parts)
+        spans = prefix_spans + tuple((p.start_byte, p.end_byte) for p in parts)
+        if not parts:  # `config = { ... };` in a full-form module
+            self.values(binding.child_by_field_name("expression"), path, spans, context,
+                        binding, len(prefix), ())
+            return
+        self.values(binding.child_by_field_name("expression"), path, spans, context, binding,
+                    len(prefix), ())
+
+    def inherit(
+        self, node: Node, prefix: tuple[str | None, ...], prefix_spans: tuple[Span, ...],
+        context: Context,
+    ) -> None:
+        attrs = node.child_by_field_name("attrs")
+        if attrs is None:
+            return
+        for attr in attrs.named_children:
+            name = attr_name(attr)
+            span = (attr.start_byte, attr.end_byte)
+            self.facts.options.append(OptionDef(
+                path=(*prefix, name), context=context, pos=self.node_pos(attr),
+                binding_span=(node.start_byte, node.end_byte), attr_spans=(*prefix_spans, span),
+                value_span=span, value_type="inherit", literal=None, first_part=len(prefix),
+            ))
+
+    def values(
+        self,
+        value: Node,
+        path: tuple[str | None, ...],
+        spans: tuple[Span, ...],
+        context: Context,
+        binding: Node,
+        first_part: int,
+        wrappers: tuple[str, ...],
+    ) -> None:
+        """Record `path = value` and descend into attrsets, through mk* wrappers."""
+        value = strip_parens(value)
+        if value is None:
+            return
+        if context in (Context.NIXOS, Context.UNKNOWN) and len(path) >= 2 \
+                and path[:2] == ("home-manager", "users") and len(path) >= 3:
+            self.home_manager_user(value, path, spans, binding, first_part, wrappers)
+            return
+        if context in (Context.NIXOS, Context.UNKNOWN) and path == ("home-manager", "sharedModules"):
+            self.imports(value, Context.HOME_MANAGER)
+        if value.type == "apply_expression":
+            func, args = application(value)
+            name = function_name(func)
+            if name == "mkMerge" and len(args) == 1 and strip_parens(args[0]).type == "list_expression":
+                for element in strip_parens(args[0]).named_children:
+                    self.values(element, path, spans, context, binding, first_part,
+                                (*wrappers, "mkMerge"))
+                return
+            if name in MODULE_WRAPPERS and len(args) == MODULE_WRAPPERS[name] + 1:
+                self.values(args[-1], path, spans, context, binding, first_part,
+                            (*wrappers, name))
+                return
+        body = value
+        while body.type in ("let_expression", "with_expression"):
+            body = strip_parens(body.child_by_field_name("body"))
+        is_set = body.type in _ATTRSETS
+        if path:
+            self.facts.options.append(OptionDef(
+                path=path, context=context, pos=self.pos(spans[first_part][0] if first_part < len(spans) else binding.start_byte,
+                                                         spans[-1][1]),
+                binding_span=(binding.start_byte, binding.end_byte), attr_spans=spans,
+                value_span=(value.start_byte, value.end_byte), value_type=value.type,
+                literal=_literal(value), first_part=first_part, wrappers=wrappers,
+                is_set=is_set,
+            ))
+        if is_set:
+            for inner in bindings(body):
+                self.binding(inner, path, spans, context)
+        elif body.type == "binary_expression" and _operator(body) == "//":
+            for side in ("left", "right"):
+                operand = strip_parens(body.child_by_field_name(side))
+                if operand is not None and operand.type in _ATTRSETS:
+                    for inner in bindings(operand):
+                        self.binding(inner, path, spans, context)
+
+    def home_manager_user(
+        self, value: Node, path: tuple[str | None, ...], spans: tuple[Span, ...], binding: Node,
+        first_part: int, wrappers: tuple[str, ...],
+    ) -> None:
+        """`home-manager.users.<name>...`: a Home Manager module, paths relative to the user."""
+        rest, rest_spans = path[3:], spans[3:]
+        if not rest:
+            self.module(value, Context.HOME_MANAGER)
+            return
+        if rest == ("imports",):
+            self.imports(value, Context.HOME_MANAGER)
+            return
+        self.values(value, rest, rest_spans, Context.HOME_MANAGER, binding,
+                    max(0, first_part - 3), wrappers)
+
+    # -- flake inputs --------------------------------------------------------------------
+    def collect_flake_inputs(self) -> None:
+        for option in self.facts.options:
+            if len(option.path) == 3 and option.path[0] == "inputs" and option.path[2] == "url" \
+                    and isinstance(option.literal, str) and option.path[1] is not None:
+                owner_repo, ref = parse_flake_url(option.literal)
+                self.facts.flake_inputs.append(FlakeInput(
+                    name=option.path[1], url=option.literal,
+                    pos=self.pos(*option.value_span), span=option.value_span,
+                    owner_repo=owner_repo, ref=ref,
+                ))
+
+
+class _RefWalker:
+    """Finds package references and read-side references, tracking lexical scope and
+    `with` scopes (lexical bindings win over `with`, as in Nix)."""
+
+    def __init__(self, extractor: _Extractor) -> None:
+        self.x = extractor
+
+    def walk(self, top: Node) -> None:
+        # (node, names bound lexically, innermost-first `with` package prefixes: None = not pkgs)
+        stack: list[tuple[Node, frozenset[str], tuple[str | None, ...]]] = [
+            (top, frozenset(), ())
+        ]
+        while stack:
+            node, bound, withs = stack.pop()
+            kind = node.type
+            if kind == "function_expression":
+                names = set(bound)
+                universal = node.child_by_field_name("universal")
+                if universal is not None:
+                    names.add(universal.text.decode())
+                formals = node.child_by_field_name("formals")
+                if formals is not None:
+                    for formal in formals.named_children:
+                        ident = formal.child_by_field_name("name")
+                        if ident is not None:
+                            names.add(ident.text.decode())
+                bound = frozenset(names)
+            elif kind in ("let_expression", "rec_attrset_expression"):
+                bound = bound | _bound_names(node)
+            elif kind == "with_expression":
+                env = node.child_by_field_name("environment")
+                body = node.child_by_field_name("body")
+                if env is not None:
+                    stack.append((env, bound, withs))
+                if body is not None:
+                    stack.append((body, bound, (self.with_prefix(env, bound, node), *withs)))
+                continue
+            elif kind == "select_expression":
+                if self.select(node, bound, withs):
+                    default = node.child_by_field_name("default")
+                    if default is not None:
+                        stack.append((default, bound, withs))
+                    continue
+            elif kind == "variable_expression":
+                self.variable(node, bound, withs)
+                continue
+            elif kind == "inherit_from":
+                self.inherit_from(node, bound, withs)
+            for child in reversed(node.named_children):
+                stack.append((child, bound, withs))
+
+    def with_prefix(self, env: Node | None, bound: frozenset[str], with_node: Node) -> str | None:
+        """'' for `with pkgs;`, 'python3Packages.' for `with pkgs.python3Packages;` or
+        `python3.withPackages (ps: with ps; ...)`; None when the scope is not a package set."""
+        env = strip_parens(env) if env is not None else None
+        if env is None:
+            return None
+        if env.type == "variable_expression":
+            name = env.text.decode()
+            if name == "pkgs":
+                return ""
+            return self.with_packages_argument(name, with_node)
+        if env.type == "select_expression":
+            base = strip_parens(env.child_by_field_name("expression"))
+            names = [attr_name(a) for a in env.child_by_field_name("attrpath")
+                     .children_by_field_name("attr")]
+            if base.type == "variable_expression" and base.text.decode() == "pkgs" \
+                    and all(n is not None for n in names) and names[0] not in ("lib",):
+                return ".".join(n for n in names if n) + "."
+        return None
+
+    def with_packages_argument(self, name: str, with_node: Node) -> str | None:
+        """`python3.withPackages (ps: with ps; [ ... ])`: `ps` is `python3Packages`."""
+        func = with_node.parent
+        while func is not None and func.type == "parenthesized_expression":
+            func = func.parent
+        if func is None or func.type != "function_expression":
+            return None
+        universal = func.child_by_field_name("universal")
+        if universal is None or universal.text.decode() != name:
+            return None
+        apply = func.parent
+        while apply is not None and apply.type == "parenthesized_expression":
+            apply = apply.parent
+        if apply is None or apply.type != "apply_expression":
+            return None
+        callee = strip_parens(apply.child_by_field_name("function"))
+        if callee.type != "select_expression":
+            return None
+        names = [attr_name(a) for a in callee.child_by_field_name("attrpath")
+                 .children_by_field_name("attr")]
+        if names[-1:] != ["withPackages"]:
+            return None
+        base = strip_parens(callee.child_by_field_name("expression"))
+        interpreter = [*([base.text.decode()] if base.type == "variable_expression" else []),
+                       *names[:-1]]
+        interpreter = [n for n in interpreter if n and n != "pkgs"]
+        if len(interpreter) == 1 and interpreter[0].startswith("python"):
+            return f"{interpreter[0]}Packages."
+        return None
+
+    def select(self, node: Node, bound: frozenset[str],
+               withs: tuple[str | None, ...]) -> bool:
+        """Record `pkgs.x.y`, `config.a.b`; True when the whole select was consumed."""
+        base = strip_parens(node.child_by_field_name("expression"))
+        if base is None or base.type != "variable_expression":
+            return False
+        base_name = base.text.decode()
+        names: list[str] = []
+        for attr in node.child_by_field_name("attrpath").children_by_field_name("attr"):
+            name = attr_name(attr)
+            if name is None:
+                break
+            names.append(name)
+        while len(names) > 1 and names[-1] in _PACKAGE_METHODS:
+            names.pop()
+        if not names:
+            return False
+        span = (node.start_byte, node.child_by_field_name("attrpath").end_byte)
+        pos = self.x.pos(*span)
+        if base_name == "config":
+            self.x.facts.reads.append(ReadRef("config", tuple(names), pos, span, Context.UNKNOWN))
+            return True
+        if base_name == "pkgs":
+            if names[0] in _PKGS_READS:
+                self.x.facts.reads.append(ReadRef("pkgs", tuple(names), pos, span,
+                                                  Context.UNKNOWN))
+            elif names[0] != "lib":
+                self.x.facts.packages.append(
+                    PackageRef(".".join(names), pos, span, False, Context.UNKNOWN))
+            return True
+        prefix = self.with_package_prefix(base_name, bound, withs)
+        if prefix is not None:
+            self.x.facts.packages.append(PackageRef(
+                prefix + ".".join([base_name, *names]), pos, span, True, Context.UNKNOWN))
+            return True
+        return False
+
+    def variable(self, node: Node, bound: frozenset[str], withs: tuple[str | None, ...]) -> None:
+        name = node.text.decode()
+        prefix = self.with_package_prefix(name, bound, withs)
+        if prefix is not None:
+            span = (node.start_byte, node.end_byte)
+            self.x.facts.packages.append(
+                PackageRef(prefix + name, self.x.pos(*span), span, True, Context.UNKNOWN))
+
+    def inherit_from(self, node: Node, bound: frozenset[str],
+                     withs: tuple[str | None, ...]) -> None:
+        source = strip_parens(node.child_by_field_name("expression"))
+        if source is None or source.type != "variable_expression" or source.text != b"pkgs":
+            return
+        attrs = node.child_by_field_name("attrs")
+        for attr in attrs.named_children if attrs is not None else ():
+            name = attr_name(attr)
+            if name:
+                span = (attr.start_byte, attr.end_byte)
+                self.x.facts.packages.append(
+                    PackageRef(name, self.x.pos(*span), span, False, Context.UNKNOWN))
+
+    @staticmethod
+    def with_package_prefix(name: str, bound: frozenset[str],
+                            withs: tuple[str | None, ...]) -> str | None:
+        if name in bound or name in _BUILTIN_NAMES or not withs:
+            return None
+        return withs[0]
+
+
+def _module_body(expr: Node) -> Node | None:
+    """The attrset of a module, through `{ ... }:`, `let ... in`, `with lib;` and parens."""
+    expr = strip_parens(expr)
+    for _ in range(20):
+        if expr is None:
+            return None
+        if expr.type == "function_expression":
+            expr = strip_parens(expr.child_by_field_name("body"))
+        elif expr.type in ("let_expression", "with_expression"):
+            expr = strip_parens(expr.child_by_field_name("body"))
+        else:
+            return expr
+    return None
+
+
+def _names(binding: Node) -> list[str | None]:
+    return [attr_name(a) for a in binding.child_by_field_name("attrpath")
+            .children_by_field_name("attr")]
+
+
+def _first_name(binding: Node) -> str | None:
+    if binding.type != "binding":
+        return None
+    attrs = binding.child_by_field_name("attrpath").children_by_field_name("attr")
+    return attr_name(attrs[0]) if attrs else None
+
+
+def _bound_names(node: Node) -> frozenset[str]:
+    names = set()
+    for binding in bindings(node):
+        if binding.type == "binding":
+            first = _first_name(binding)
+            if first:
+                names.add(first)
+        else:
+            attrs = binding.child_by_field_name("attrs")
+            for attr in attrs.named_children if attrs is not None else ():
+                name = attr_name(attr)
+                if name:
+                    names.add(name)
+    return frozenset(names)
+
+
+def _operator(node: Node) -> str:
+    op = node.child_by_field_name("operator")
+    return op.text.decode() if op is not None else ""
+
+
+def _literal(node: Node) -> str | bool | int | None:
+    if node.type in ("string_expression", "indented_string_expression"):
+        return static_string(node)
+    if node.type == "variable_expression":
+        text = node.text.decode()
+        if text in ("true", "false"):
+            return text == "true"
+    if node.type == "integer_expression":
+        return int(node.text.decode())
+    return None
