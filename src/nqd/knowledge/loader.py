@@ -8,6 +8,7 @@ does not pay for importing `jsonschema`.
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from importlib import resources
@@ -26,7 +27,16 @@ _REQUIRED = ("id", "area", "kind", "old", "new", "message", "evidence")
 
 
 def data_dir() -> Path:
+    """The shipped data files, or `$NQD_KNOWLEDGE_DIR` when set (tests, local builds)."""
+    override = os.environ.get("NQD_KNOWLEDGE_DIR")
+    if override:
+        return Path(override)
     return Path(str(resources.files("nqd.knowledge") / "data"))
+
+
+def curated_dir() -> Path:
+    """The hand-curated change files the extractor merges into the data files."""
+    return Path(str(resources.files("nqd.knowledge") / "curated"))
 
 
 def _fail(where: str, message: str) -> InputError:
