@@ -51,7 +51,7 @@ _PACKAGE_METHODS = frozenset(
 )
 _PKGS_READS = frozenset({"system", "hostPlatform", "buildPlatform", "targetPlatform"})
 _FLAKE_URL = re.compile(
-    r"^(?:github|gitlab|sourcehut):(?P<owner>[^/?#]+)/(?P<repo>[^/?#]+)(?:/(?P<ref>[^?#]+))?"
+    r"^(?:github|gitlab|sourcehut):(?P<owner>[^/?#]+)/(?P<repo>[^/?#]+)(?:/(?P<ref>[^?#]*))?"
     r"(?:\?(?P<query>[^#]*))?"
 )
 _HTTP_URL = re.compile(
@@ -98,7 +98,7 @@ def parse_flake_url(url: str) -> tuple[str | None, str | None]:
     match = _FLAKE_URL.match(url) or _HTTP_URL.match(url)
     if not match:
         return None, None
-    ref = match.group("ref")
+    ref = match.group("ref") or None
     query = match.group("query") or ""
     for item in query.split("&"):
         key, _, value = item.partition("=")

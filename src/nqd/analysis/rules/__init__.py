@@ -10,11 +10,7 @@ RULE_MODULES = (
     "read_refs",
     "flake_inputs",
     "state_version",
-    "postgresql",
     "networkmanager",
-    "desktop",
-    "logind",
-    "kernel",
     "changed_defaults",
     "stateful_images",
 )

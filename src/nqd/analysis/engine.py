@@ -1,0 +1,95 @@
+"""Run every rule over a configuration model for a release pair."""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType
+
+from nqd.analysis.context import RuleContext
+from nqd.analysis.findings import Finding, Rule
+from nqd.analysis.releases import DetectedRelease, detect_release
+from nqd.analysis.rules import RULE_MODULES
+from nqd.errors import UsageError
+from nqd.knowledge.loader import KnowledgeBase
+from nqd.model.builder import build_model
+from nqd.model.types import ConfigModel, Diagnostic
+from nqd.releases import Release
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    findings: tuple[Finding, ...]
+    diagnostics: tuple[Diagnostic, ...]  # input problems that are not findings
+    from_release: Release
+    to_release: Release
+    release_source: str
+    model: ConfigModel
+    rules: tuple[Rule, ...]
+
+
+def rule_modules() -> list[ModuleType]:
+    modules = []
+    for name in RULE_MODULES:
+        try:
+            modules.append(importlib.import_module(f"nqd.analysis.rules.{name}"))
+        except ModuleNotFoundError as exc:
+            if exc.name != f"nqd.analysis.rules.{name}":
+                raise
+    return modules
+
+
+def all_rules() -> list[Rule]:
+    return [rule for module in rule_modules() for rule in module.RULES]
+
+
+def run_check(
+    paths: Sequence[Path],
+    from_release: Release | None = None,
+    to_release: Release | None = None,
+    *,
+    kb: KnowledgeBase | None = None,
+    previous_text: Callable[[Path], bytes | None] | None = None,
+    jobs: int | None = None,
+) -> CheckResult:
+    model = build_model(paths, jobs=jobs)
+    if from_release is None:
+        detected = detect_release(model)
+    else:
+        detected = DetectedRelease(from_release, "--from")
+    source = detected.release
+    target = to_release or source.next()
+    if target <= source:
+        raise UsageError(f"--to {target} must be a later release than {source}")
+    kb = kb or KnowledgeBase.load()
+    context = RuleContext(
+        model=model, from_release=source, to_release=target,
+        changes=tuple(kb.chained(source, target)),
+        **({"previous_text": previous_text} if previous_text else {}),
+    )
+    modules = rule_modules()
+    findings = _dedupe(f for module in modules for f in module.check(context))
+    finding_codes = {"syntax-error", "missing-import", "import-cycle"}
+    return CheckResult(
+        findings=tuple(sorted(findings, key=lambda f: f.sort_key)),
+        diagnostics=tuple(d for d in model.diagnostics if d.code not in finding_codes),
+        from_release=source,
+        to_release=target,
+        release_source=detected.source,
+        model=model,
+        rules=tuple(rule for module in modules for rule in module.RULES),
+    )
+
+
+def _dedupe(findings: Iterable[Finding]) -> list[Finding]:
+    seen: set[tuple[Path, int, int, str, str | None]] = set()
+    out = []
+    for finding in findings:
+        key = (finding.pos.path, finding.pos.start_byte, finding.pos.end_byte, finding.rule,
+               finding.change.id if finding.change else finding.message)
+        if key not in seen:
+            seen.add(key)
+            out.append(finding)
+    return out

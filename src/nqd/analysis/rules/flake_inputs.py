@@ -1,0 +1,50 @@
+"""Flake inputs that still pin the release being upgraded from."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from nqd.analysis.context import RuleContext
+from nqd.analysis.findings import Finding, Rule
+from nqd.analysis.releases import release_of_ref
+from nqd.knowledge.model import Evidence, Severity
+from nqd.model.types import FlakeInput
+
+OLD_RELEASE_INPUT = Rule(
+    "NQD401", "flake-input-old-release", "A flake input still pins the old release branch.",
+    "Until the input points at the new release branch (and `nix flake update --flake PATH` "
+    "refreshes flake.lock), nothing of the new release is built. nixpkgs and Home Manager "
+    "must move together: Home Manager warns when its release differs from nixpkgs'.",
+    'inputs.nixpkgs.url = "github:NixOS/nixpkgs/nixos-25.05";',
+    'inputs.nixpkgs.url = "github:NixOS/nixpkgs/nixos-25.11";',
+)
+RULES = (OLD_RELEASE_INPUT,)
+_EVIDENCE = (
+    Evidence(url="https://nix.dev/manual/nix/stable/command-ref/new-cli/nix3-flake-update"),
+    Evidence(url="https://nix-community.github.io/home-manager/#sec-upgrade-release"),
+)
+_REF_PART = re.compile(r"(nixos|nixpkgs|release)-(\d{2}\.(?:05|11))")
+
+
+def bumped_url(flake_input: FlakeInput, target: str) -> str | None:
+    """The input's URL with its release ref moved to `target`, or None if it pins none."""
+    if release_of_ref(flake_input.ref) is None or flake_input.ref is None:
+        return None
+    new_ref = _REF_PART.sub(lambda m: f"{m.group(1)}-{target}", flake_input.ref)
+    return flake_input.url.replace(flake_input.ref, new_ref, 1)
+
+
+def check(ctx: RuleContext) -> Iterable[Finding]:
+    target = str(ctx.to_release)
+    for flake_input in ctx.model.flake_inputs():
+        release = release_of_ref(flake_input.ref)
+        if release is None or release >= ctx.to_release:
+            continue
+        new_url = bumped_url(flake_input, target)
+        yield Finding(
+            OLD_RELEASE_INPUT.id, OLD_RELEASE_INPUT.name, Severity.WARNING, flake_input.pos,
+            f"input {flake_input.name} pins {flake_input.ref}; the upgrade needs "
+            f"{new_url}, then `nix flake update --flake {flake_input.pos.path.parent}`",
+            replacement=new_url, evidence=_EVIDENCE, fixable=True,
+        )

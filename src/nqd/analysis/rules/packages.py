@@ -1,0 +1,55 @@
+"""Package attributes that were renamed (aliases) or removed (throws)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from nqd.analysis.context import RuleContext
+from nqd.analysis.findings import Finding, Rule
+from nqd.knowledge.model import Change, Kind
+
+RENAMED = Rule(
+    "NQD201", "renamed-package", "A package you use is now an alias of another name.",
+    "Aliases keep working for a while, print a warning with `nixpkgs.config.allowAliases`, "
+    "and are removed later.",
+    "environment.systemPackages = [ pkgs.noto-fonts-emoji ];",
+    "environment.systemPackages = [ pkgs.noto-fonts-color-emoji ];",
+)
+REMOVED = Rule(
+    "NQD202", "removed-package", "A package you use was removed.",
+    "The attribute now throws: evaluation fails with the removal message.",
+)
+RULES = (RENAMED, REMOVED)
+_PYTHON_SET = re.compile(r"^python3\d*Packages\.")
+
+
+def normalise(attr: str) -> str:
+    """Package sets with one alias file: `python313Packages.x` is matched as `python3Packages.x`."""
+    return _PYTHON_SET.sub("python3Packages.", attr)
+
+
+def check(ctx: RuleContext) -> Iterable[Finding]:
+    changes: dict[str, Change] = {}
+    for change in ctx.of_kind(Kind.RENAMED_PACKAGE, Kind.REMOVED_PACKAGE):
+        if change.old:
+            changes.setdefault(normalise(change.old), change)
+    for ref in ctx.model.packages():
+        parts = normalise(ref.attr).split(".")
+        for length in range(len(parts), 0, -1):
+            change = changes.get(".".join(parts[:length]))
+            if change is None:
+                continue
+            rule = RENAMED if change.kind is Kind.RENAMED_PACKAGE else REMOVED
+            name = ".".join(parts[:length])
+            if change.kind is Kind.RENAMED_PACKAGE:
+                message = f"package {name} was renamed to {change.new} in {change.to_release}"
+            else:
+                message = f"package {name} was removed in {change.to_release}: {change.message}"
+            yield Finding(
+                rule=rule.id, rule_name=rule.name, severity=change.effective_severity,
+                pos=ref.pos, message=message, context=ref.context, replacement=change.new,
+                evidence=change.evidence, change=change, fixable=change.fixable,
+                fix_note=None if change.fixable else (change.migration or None),
+            )
+            break

@@ -1,0 +1,1 @@
+"""Check reports: terminal text, JSON, SARIF 2.1.0, markdown upgrade report."""
