@@ -8,6 +8,7 @@ page shows what a check rule flags and why.
 from __future__ import annotations
 
 import importlib
+import textwrap
 from collections.abc import Iterable
 
 from nqd.analysis.findings import Rule
@@ -45,7 +46,14 @@ def find_rule(rules: Iterable[Rule], key: str) -> Rule | None:
 
 
 def _indent(text: str, prefix: str = "    ") -> list[str]:
+    """Code-like text indented as is."""
     return [prefix + line if line else "" for line in text.splitlines()] or [prefix]
+
+
+def _prose(text: str, prefix: str = "    ", width: int = 88) -> list[str]:
+    """A paragraph wrapped to `width` columns."""
+    return textwrap.wrap(text, width=width, initial_indent=prefix, subsequent_indent=prefix,
+                         break_on_hyphens=False, break_long_words=False) or [prefix]
 
 
 def why_it_matters(change: Change) -> str:
@@ -91,14 +99,16 @@ def describe_condition(change: Change, condition: Condition) -> list[str]:
 
 
 def render_change(change: Change, console: Console) -> list[str]:
-    bold = lambda text: console.style(text, "bold")  # noqa: E731
+    def bold(text: str) -> str:
+        return console.style(text, "bold")
+
     name = change.old or change.new or change.id
     lines = [
         bold(f"{name}  ({change.kind.value}, {change.effective_severity.value})"),
         console.style(f"{change.id} · {_PRODUCT[change.area]} {change.release_pair}", "dim"),
         "",
         bold("What changed"),
-        *_indent(change.message),
+        *_prose(change.message),
     ]
     if change.old and change.new and change.old != change.new:
         lines.append(f"    {change.old} → {change.new}")
@@ -106,7 +116,7 @@ def render_change(change: Change, console: Console) -> list[str]:
         parts = describe_condition(change, change.condition)
         if parts:
             lines += ["", bold("Applies when"), *(f"    - {p}" for p in parts)]
-    lines += ["", bold("Why it matters"), *_indent(why_it_matters(change))]
+    lines += ["", bold("Why it matters"), *_prose(why_it_matters(change))]
     if change.example_before or change.example_after:
         lines += ["", bold("Example")]
         if change.example_before:
@@ -115,7 +125,7 @@ def render_change(change: Change, console: Console) -> list[str]:
             lines += ["    After:", *_indent(change.example_after, "      ")]
     lines += ["", bold("Fix")]
     if change.migration:
-        lines += _indent(change.migration)
+        lines += _prose(change.migration)
     elif change.new and change.kind in (Kind.RENAMED_OPTION, Kind.RENAMED_PACKAGE):
         lines.append(f"    Use `{change.new}` instead of `{change.old}`.")
     lines.append("    `nqd fix` applies this automatically." if change.fixable
@@ -134,10 +144,10 @@ def render_rule(rule: Rule, console: Console) -> list[str]:
         console.style(f"{rule.id} {rule.name}", "bold"),
         "",
         console.style("What it flags", "bold"),
-        *_indent(rule.summary),
+        *_prose(rule.summary),
         "",
         console.style("Why it matters", "bold"),
-        *_indent(rule.explanation),
+        *_prose(rule.explanation),
     ]
     if rule.example_before or rule.example_after:
         lines += ["", console.style("Example", "bold")]
