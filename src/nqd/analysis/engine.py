@@ -83,10 +83,21 @@ def run_check(
     )
 
 
+_GENERIC_RULES = frozenset({"NQD701", "NQD702", "NQD703"})
+
+
 def _dedupe(findings: Iterable[Finding]) -> list[Finding]:
+    """Drop repeats, and generic changed-default/behaviour notes at a place where a
+    dedicated rule already says more."""
+    materialised = list(findings)
+    specific = {(f.pos.path, f.pos.start_byte) for f in materialised
+                if f.rule not in _GENERIC_RULES}
     seen: set[tuple[Path, int, int, str, str | None]] = set()
     out = []
-    for finding in findings:
+    for finding in materialised:
+        if finding.rule in _GENERIC_RULES and (finding.pos.path, finding.pos.start_byte) \
+                in specific:
+            continue
         key = (finding.pos.path, finding.pos.start_byte, finding.pos.end_byte, finding.rule,
                finding.change.id if finding.change else finding.message)
         if key not in seen:

@@ -11,7 +11,6 @@ import json
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -31,12 +30,12 @@ def data_dir() -> Path:
     override = os.environ.get("NQD_KNOWLEDGE_DIR")
     if override:
         return Path(override)
-    return Path(str(resources.files("nqd.knowledge") / "data"))
+    return Path(__file__).resolve().parent / "data"
 
 
 def curated_dir() -> Path:
     """The hand-curated change files the extractor merges into the data files."""
-    return Path(str(resources.files("nqd.knowledge") / "curated"))
+    return Path(__file__).resolve().parent / "curated"
 
 
 def _fail(where: str, message: str) -> InputError:
