@@ -1,0 +1,7 @@
+{ pkgs, ... }:
+{
+  networking.hostName = "ws";
+  environment.systemPackages = [ pkgs.firefox pkgs.git ];
+  services.openssh.enable = true;
+  system.stateVersion = "25.05";
+}

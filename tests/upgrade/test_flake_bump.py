@@ -1,0 +1,103 @@
+"""The flake input bump: only the release number inside release-pinned input URLs changes."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from nqd.analysis.flake_bump import bump_flake, bumped_source, plan_input_bumps
+from nqd.analysis.flake_outputs import flake_outputs
+from nqd.errors import InputError
+from nqd.releases import Release
+
+R2511 = Release.parse("25.11")
+
+FLAKE = b"""{
+  # comments and layout survive
+  inputs = {
+    nixpkgs.url = "github:NixOS/nixpkgs/nixos-25.05";
+    small.url = "github:NixOS/nixpkgs/nixos-25.05-small";
+    home-manager = {
+      url = "github:nix-community/home-manager/release-25.05";
+      inputs.nixpkgs.follows = "nixpkgs";
+    };
+    unstable.url = "github:NixOS/nixpkgs/nixos-unstable";
+    hardware.url = "github:NixOS/nixos-hardware";
+    darwin.url = "git+https://github.com/LnL7/nix-darwin?ref=nix-darwin-25.05";
+    newer.url = "github:NixOS/nixpkgs/nixos-26.05";
+    dyn.url = "github:NixOS/nixpkgs/${branch}-25.05";
+  };
+  inputs.nixpkgs-darwin.url = "github:NixOS/nixpkgs/nixpkgs-25.05-darwin";
+  outputs = { self, ... }: { note = "nixos-25.05"; nixosConfigurations.ws = { }; };
+}
+"""
+
+
+def test_bumps_exactly_the_release_pinned_inputs() -> None:
+    bumps = plan_input_bumps(Path("flake.nix"), FLAKE, R2511)
+    assert {b.input: b.new_url for b in bumps} == {
+        "nixpkgs": "github:NixOS/nixpkgs/nixos-25.11",
+        "small": "github:NixOS/nixpkgs/nixos-25.11-small",
+        "home-manager": "github:nix-community/home-manager/release-25.11",
+        "darwin": "git+https://github.com/LnL7/nix-darwin?ref=nix-darwin-25.11",
+        "nixpkgs-darwin": "github:NixOS/nixpkgs/nixpkgs-25.11-darwin",
+    }
+    assert [b.line for b in bumps] == [4, 5, 7, 12, 16]
+
+
+def test_only_the_release_bytes_change_and_bumping_is_idempotent() -> None:
+    out = bumped_source(Path("flake.nix"), FLAKE, R2511)
+    expected = (FLAKE.replace(b"nixos-25.05\";", b"nixos-25.11\";", 1)
+                .replace(b"nixos-25.05-small", b"nixos-25.11-small")
+                .replace(b"release-25.05", b"release-25.11")
+                .replace(b"nix-darwin-25.05", b"nix-darwin-25.11")
+                .replace(b"nixpkgs-25.05-darwin", b"nixpkgs-25.11-darwin"))
+    assert out == expected
+    assert b'note = "nixos-25.05"' in out  # not an input URL
+    assert b"${branch}-25.05" in out  # interpolated: left alone
+    assert bumped_source(Path("flake.nix"), out, R2511) == out
+
+
+def test_bump_flake_writes_atomically_keeping_mode(tmp_path: Path) -> None:
+    file = tmp_path / "flake.nix"
+    file.write_bytes(FLAKE)
+    os.chmod(file, 0o640)
+    bumps = bump_flake(tmp_path, R2511)
+    assert len(bumps) == 5
+    assert file.read_bytes() == bumped_source(file, FLAKE, R2511)
+    assert file.stat().st_mode & 0o777 == 0o640
+    assert bump_flake(tmp_path, R2511) == []
+    assert not [p for p in tmp_path.iterdir() if p.name != "flake.nix"]
+
+
+def test_dry_plan_does_not_write(tmp_path: Path) -> None:
+    file = tmp_path / "flake.nix"
+    file.write_bytes(FLAKE)
+    assert bump_flake(file, R2511, write=False)
+    assert file.read_bytes() == FLAKE
+
+
+def test_syntax_error_is_a_one_line_input_error(tmp_path: Path) -> None:
+    (tmp_path / "flake.nix").write_bytes(b'{ inputs.nixpkgs.url = "x"; ')
+    with pytest.raises(InputError, match=r"flake.nix:\d+:\d+: syntax error"):
+        bump_flake(tmp_path, R2511)
+
+
+def test_let_wrapped_flake_and_rec_sets() -> None:
+    src = b'let b = "x"; in rec { inputs.nixpkgs = { url = "github:NixOS/nixpkgs/nixos-24.11"; }; }'
+    bumps = plan_input_bumps(Path("f"), src, R2511)
+    assert [b.new_url for b in bumps] == ["github:NixOS/nixpkgs/nixos-25.11"]
+
+
+def test_flake_outputs_reads_configuration_names() -> None:
+    outputs = flake_outputs(FLAKE)
+    assert outputs.nixos == ("ws",)
+    nested = b"""{ outputs = { ... }: let x = 1; in {
+      nixosConfigurations = { a = 1; "b" = 2; };
+      homeConfigurations."alice@a" = 3;
+    }; }"""
+    got = flake_outputs(nested)
+    assert got.nixos == ("a", "b")
+    assert got.home == ("alice@a",)
