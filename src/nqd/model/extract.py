@@ -8,7 +8,7 @@ replaces it with the file's context once the import graph is known.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from nqd.model.types import (
@@ -112,6 +112,10 @@ class _Extractor:
         self.source = parsed.source
         self.root = parsed.root
         self.facts = facts
+        # Byte ranges of module code with an explicit context (home-manager.users.<n>,
+        # inline modules of nixosSystem/homeManagerConfiguration): references inside them
+        # take that context.
+        self.context_spans: list[tuple[int, int, Context]] = []
 
     # -- positions -----------------------------------------------------------------------
     def pos(self, start: int, end: int) -> SourcePos:
@@ -139,6 +143,22 @@ class _Extractor:
             self.module(top, Context.UNKNOWN)
         self.module_lists()
         _RefWalker(self).walk(top)
+        self.assign_reference_contexts()
+
+    def assign_reference_contexts(self) -> None:
+        if not self.context_spans:
+            return
+        spans = sorted(self.context_spans, key=lambda s: s[1] - s[0])  # innermost first
+
+        def context_at(span: Span) -> Context:
+            for start, end, context in spans:
+                if start <= span[0] and span[1] <= end:
+                    return context
+            return Context.UNKNOWN
+
+        self.facts.packages = [replace(p, context=context_at(p.span))
+                               for p in self.facts.packages]
+        self.facts.reads = [replace(r, context=context_at(r.span)) for r in self.facts.reads]
 
     # -- modules -------------------------------------------------------------------------
     def module(self, expr: Node, context: Context) -> None:
@@ -150,6 +170,8 @@ class _Extractor:
         if target is not None:
             self.facts.imports.append(ImportRef(target, self.node_pos(expr), context))
             return
+        if context is not Context.UNKNOWN:
+            self.context_spans.append((expr.start_byte, expr.end_byte, context))
         body = _module_body(expr)
         if body is None or body.type not in _ATTRSETS:
             return
@@ -308,6 +330,7 @@ class _Extractor:
     ) -> None:
         """`home-manager.users.<name>...`: a Home Manager module, paths relative to the user."""
         rest, rest_spans = path[3:], spans[3:]
+        self.context_spans.append((value.start_byte, value.end_byte, Context.HOME_MANAGER))
         if not rest:
             self.module(value, Context.HOME_MANAGER)
             return
@@ -463,8 +486,11 @@ class _RefWalker:
             return True
         prefix = self.with_package_prefix(base_name, bound, withs)
         if prefix is not None:
+            full = [base_name, *names]
+            while len(full) > 1 and full[-1] in _PACKAGE_METHODS:
+                full.pop()
             self.x.facts.packages.append(PackageRef(
-                prefix + ".".join([base_name, *names]), pos, span, True, Context.UNKNOWN))
+                prefix + ".".join(full), pos, span, True, Context.UNKNOWN))
             return True
         return False
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -77,7 +78,10 @@ def _walk(root: Path, found: dict[Path, None], diagnostics: list[Diagnostic]) ->
 def read_source(path: Path) -> tuple[SourceFile | None, Diagnostic | None]:
     """Read one file, or say in one line why it cannot be analysed."""
     try:
-        size = path.stat().st_size
+        st = path.stat()
+        if not stat.S_ISREG(st.st_mode):
+            return None, Diagnostic("not-a-file", "not a regular file, skipped", path)
+        size = st.st_size
         if size > MAX_FILE_BYTES:
             return None, Diagnostic("too-large", f"file is {size / 1e6:.1f} MB (limit 5 MB), "
                                     "skipped", path)

@@ -12,16 +12,12 @@ from nqd.knowledge.model import Severity
 
 def display_path(path: Path, base: Path | None = None) -> str:
     """`path` relative to `base` (default: the working directory) when below it."""
-    base = (base or Path.cwd()).resolve()
+    base = Path(os.path.abspath(base or Path.cwd()))
+    absolute = Path(os.path.abspath(path))  # no resolve(): paths may be symlink loops
     try:
-        return path.resolve().relative_to(base).as_posix()
+        return absolute.relative_to(base).as_posix()
     except ValueError:
-        return os.path.relpath(path, base) if path.is_absolute() and _near(path, base) \
-            else path.as_posix()
-
-
-def _near(path: Path, base: Path) -> bool:
-    return os.path.commonpath([path.resolve(), base]) != "/"
+        return absolute.as_posix()
 
 
 def summary(result: CheckResult) -> dict[str, int]:

@@ -1,0 +1,143 @@
+"""Bad input: a clear one-line message each, the right exit code, never a traceback,
+and `check` never writes anything."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+
+import pytest
+
+from nqd.cli import main
+from tests.check.helpers import write_tree
+
+GOOD = "{ ... }: { services.xserver.desktopManager.gnome.enable = true; }\n"
+
+
+def run_cli(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    code = main(args)
+    out, err = capsys.readouterr()
+    assert "Traceback" not in out + err
+    return code, out, err
+
+
+def snapshot(root: Path) -> dict[str, str]:
+    out = {}
+    for dirpath, _dirs, files in os.walk(root):
+        for name in files:
+            path = Path(dirpath) / name
+            if path.is_file() and not path.is_symlink():
+                out[str(path)] = hashlib.sha256(path.read_bytes()).hexdigest()
+    return out
+
+
+def test_syntax_error_is_a_finding_at_its_position_and_others_are_analysed(
+        tmp_path: Path, kb_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    write_tree(tmp_path, {"broken.nix": "{ ... }: {\n  a = ;\n}\n", "good.nix": GOOD})
+    code, out, _ = run_cli(["check", str(tmp_path), "--from", "25.05", "--format", "json"],
+                           capsys)
+    import json
+
+    findings = json.loads(out)["findings"]
+    syntax = [f for f in findings if f["rule"] == "NQD001"]
+    assert syntax and syntax[0]["location"]["line"] == 2
+    assert syntax[0]["location"]["path"].endswith("broken.nix")
+    assert any(f["rule"] == "NQD101" and f["location"]["path"].endswith("good.nix")
+               for f in findings)
+    assert code == 1
+
+
+@pytest.mark.parametrize(("name", "content", "expected"), [
+    ("binary.nix", b"\x00\x01\x02{ }", "binary file"),
+    ("latin1.nix", "{ x = \"caf\xe9\"; }".encode("latin-1"), "not valid UTF-8"),
+    ("empty.nix", b"   \n", "empty file"),
+])
+def test_unusable_files_get_one_line_each(
+        tmp_path: Path, kb_dir: Path, capsys: pytest.CaptureFixture[str],
+        name: str, content: bytes, expected: str) -> None:
+    (tmp_path / name).write_bytes(content)
+    (tmp_path / "good.nix").write_text(GOOD)
+    code, out, err = run_cli(["check", str(tmp_path), "--from", "25.05"], capsys)
+    lines = [line for line in err.splitlines() if name in line]
+    assert len(lines) == 1 and expected in lines[0]
+    assert "NQD101" in out  # the good file is still analysed
+    assert code == 0  # warnings only: below the default --fail-on error
+
+
+def test_huge_file_is_skipped(tmp_path: Path, kb_dir: Path,
+                              capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "huge.nix").write_bytes(b"{ a = \"" + b"x" * (5 * 1024 * 1024 + 10) + b"\"; }")
+    code, _, err = run_cli(["check", str(tmp_path), "--from", "25.05"], capsys)
+    assert "huge.nix" in err and "limit 5 MB" in err
+    assert code == 0
+
+
+def test_unreadable_paths_fifos_and_symlink_loops(
+        tmp_path: Path, kb_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "good.nix").write_text(GOOD)
+    (tmp_path / "dangling.nix").symlink_to(tmp_path / "nowhere.nix")
+    (tmp_path / "a.nix").symlink_to(tmp_path / "b.nix")
+    (tmp_path / "b.nix").symlink_to(tmp_path / "a.nix")
+    os.mkfifo(tmp_path / "pipe.nix")
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "up").symlink_to(tmp_path)
+    code, out, err = run_cli(["check", str(tmp_path), "--from", "25.05"], capsys)
+    assert "dangling.nix" in err and "a.nix" in err and "pipe.nix" in err
+    assert "symlink loop" in err
+    assert "NQD101" in out
+    assert code == 0
+
+
+def test_import_cycles_and_missing_imports(tmp_path: Path, kb_dir: Path,
+                                           capsys: pytest.CaptureFixture[str]) -> None:
+    write_tree(tmp_path, {
+        "configuration.nix": "{ ... }: {\n  imports = [ ./a.nix ./missing.nix ./nodir ];\n}\n",
+        "a.nix": "{ ... }: { imports = [ ./b.nix ]; }\n",
+        "b.nix": "{ ... }: { imports = [ ./a.nix ]; }\n",
+    })
+    (tmp_path / "nodir").mkdir()
+    code, out, _ = run_cli(["check", str(tmp_path / "configuration.nix"), "--from", "25.05"],
+                           capsys)
+    assert "NQD002" in out and "missing.nix" in out and "nodir/default.nix" in out
+    assert "NQD003" in out and "import cycle" in out
+    assert code == 1
+
+
+def test_nonexistent_path_and_bad_release_are_usage_errors(
+        tmp_path: Path, kb_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run_cli(["check", str(tmp_path / "nope")], capsys)
+    assert code == 2 and "no such file" in err
+    (tmp_path / "m.nix").write_text(GOOD)
+    code, _, err = run_cli(["check", str(tmp_path), "--from", "25.13"], capsys)
+    assert code == 2 and "not a NixOS release" in err
+    code, _, err = run_cli(["check", str(tmp_path), "--from", "25.11", "--to", "25.05"], capsys)
+    assert code == 2 and "must be" in err
+    code, _, err = run_cli(["check", str(tmp_path), "--from", "24.05"], capsys)
+    assert code == 2 and "no release knowledge for 24.05" in err
+
+
+def test_no_release_anywhere_asks_for_from(tmp_path: Path, kb_dir: Path,
+                                           capsys: pytest.CaptureFixture[str],
+                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "m.nix").write_text('{ ... }: { system.stateVersion = "25.05"; }\n')
+    import nqd.analysis.releases as releases
+
+    real = releases.detect_release
+    monkeypatch.setattr(
+        releases, "detect_release",
+        lambda model, os_release=tmp_path / "os-release": real(model, os_release))
+    import nqd.analysis.engine as engine
+
+    monkeypatch.setattr(engine, "detect_release", releases.detect_release)
+    code, _, err = run_cli(["check", str(tmp_path)], capsys)
+    assert code == 2 and "--from" in err  # stateVersion is never taken for the release
+
+
+def test_check_never_writes(tmp_path: Path, kb_dir: Path,
+                            capsys: pytest.CaptureFixture[str]) -> None:
+    write_tree(tmp_path, {"configuration.nix": GOOD, "broken.nix": "{ a = ; }"})
+    before = snapshot(tmp_path)
+    for fmt in ("text", "json", "sarif", "markdown"):
+        run_cli(["check", str(tmp_path), "--from", "25.05", "--format", fmt], capsys)
+    assert snapshot(tmp_path) == before

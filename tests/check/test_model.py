@@ -1,0 +1,175 @@
+"""The configuration model on tricky layouts: nested vs dotted, mk* wrappers, full-form
+modules, Home Manager as a NixOS module and standalone, `with pkgs;` scopes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from nqd.model.builder import build_model
+from nqd.model.types import Context
+from tests.check.helpers import write_tree
+
+
+def paths(model, context=None):  # type: ignore[no-untyped-def]
+    return {o.dotted for o in model.options(context)}
+
+
+def test_nested_and_dotted_definitions_have_the_same_full_path(tmp_path: Path) -> None:
+    write_tree(tmp_path, {"configuration.nix": """
+        { ... }: {
+          services.xserver.desktopManager.gnome.enable = true;
+          services = { xserver = { displayManager.gdm = { enable = true; }; }; };
+          system.stateVersion = "25.05";
+        }
+    """})
+    found = paths(build_model([tmp_path]), Context.NIXOS)
+    assert "services.xserver.desktopManager.gnome.enable" in found
+    assert "services.xserver.displayManager.gdm.enable" in found
+
+
+def test_covers_marks_the_binding_where_a_path_is_written(tmp_path: Path) -> None:
+    write_tree(tmp_path, {"configuration.nix": """
+        { ... }: { services = { xserver.desktopManager = { gnome.enable = true; }; }; }
+    """})
+    model = build_model([tmp_path])
+    prefix = ("services", "xserver", "desktopManager", "gnome")
+    covering = [o.dotted for o in model.options() if o.covers(prefix)]
+    assert covering == ["services.xserver.desktopManager.gnome.enable"]
+
+
+def test_mk_wrappers_and_full_form_modules_are_unwrapped(tmp_path: Path) -> None:
+    write_tree(tmp_path, {"configuration.nix": """
+        { config, lib, ... }:
+        let cfg = config.my; in {
+          options.my.enable = lib.mkEnableOption "mine";
+          config = lib.mkIf cfg.enable (lib.mkMerge [
+            { services.logind.extraConfig = "IdleAction=lock"; }
+            (lib.mkIf true { boot.kernelPackages = lib.mkForce null; })
+            { networking.hostName = lib.mkOverride 50 "x"; }
+          ]);
+        }
+    """})
+    model = build_model([tmp_path])
+    by_path = {o.dotted: o for o in model.options(Context.NIXOS)}
+    assert "services.logind.extraConfig" in by_path
+    assert by_path["boot.kernelPackages"].wrappers[-1] == "mkForce"
+    assert by_path["networking.hostName"].literal == "x"
+    assert not any(p.startswith("my.") or p.startswith("options") for p in by_path)
+
+
+def test_home_manager_as_nixos_module_in_every_form(tmp_path: Path) -> None:
+    write_tree(tmp_path, {
+        "configuration.nix": """
+            { pkgs, ... }: {
+              imports = [ ./users ];
+              home-manager.users.alice = { pkgs, ... }: { programs.git.userName = "A"; };
+              home-manager.users.bob = import ./bob.nix;
+              home-manager.users.carol.programs.git.userEmail = "c@example.org";
+              home-manager.sharedModules = [ ./shared.nix ];
+              system.stateVersion = "25.05";
+            }
+        """,
+        "bob.nix": "{ ... }: { imports = [ ./bob-extra.nix ]; programs.zsh.enable = true; }",
+        "bob-extra.nix": "{ ... }: { programs.git.aliases.co = \"checkout\"; }",
+        "shared.nix": "{ ... }: { programs.git.extraConfig.pull.rebase = true; }",
+        "users/default.nix": "{ ... }: { users.users.alice.isNormalUser = true; }",
+    })
+    model = build_model([tmp_path / "configuration.nix"])
+    home = paths(model, Context.HOME_MANAGER)
+    nixos = paths(model, Context.NIXOS)
+    assert {"programs.git.userName", "programs.zsh.enable", "programs.git.userEmail",
+            "programs.git.aliases.co", "programs.git.extraConfig.pull.rebase"} <= home
+    assert "users.users.alice.isNormalUser" in nixos
+    assert not any(p.startswith("home-manager.users") for p in nixos)
+
+
+def test_standalone_home_manager_from_flake(tmp_path: Path) -> None:
+    write_tree(tmp_path, {
+        "flake.nix": """
+            {
+              inputs.nixpkgs.url = "github:NixOS/nixpkgs/nixos-25.05";
+              inputs.home-manager.url = "github:nix-community/home-manager/release-25.05";
+              outputs = { nixpkgs, home-manager, ... }: {
+                homeConfigurations.me = home-manager.lib.homeManagerConfiguration {
+                  modules = [ ./profile.nix { programs.git.userName = "inline"; } ];
+                };
+                nixosConfigurations.box = nixpkgs.lib.nixosSystem {
+                  modules = [ ./machine.nix ];
+                };
+              };
+            }
+        """,
+        # Names and contents that would guess wrong: the flake's module lists decide.
+        "profile.nix": "{ ... }: { services.gpg-agent.enable = true; }",
+        "machine.nix": "{ ... }: { services.openssh.enable = true; }",
+    })
+    model = build_model([tmp_path])
+    by_path = {o.dotted: o.context for o in model.options()}
+    assert by_path["services.gpg-agent.enable"] is Context.HOME_MANAGER
+    assert by_path["programs.git.userName"] is Context.HOME_MANAGER
+    assert by_path["services.openssh.enable"] is Context.NIXOS
+
+
+def test_package_references_in_lists_with_scopes_and_python_sets(tmp_path: Path) -> None:
+    write_tree(tmp_path, {"configuration.nix": """
+        { pkgs, lib, ... }:
+        let mine = pkgs.hello; in {
+          environment.systemPackages = with pkgs; [
+            git mine lib.foo
+            python3Packages.requests
+            (python3.withPackages (ps: with ps; [ pytorch numpy ]))
+          ] ++ [ pkgs.noto-fonts-emoji pkgs.python312Packages.pandas ];
+          fonts.packages = [ pkgs.fira-code ];
+          home-manager.users.me.home.packages = with pkgs; [ ripgrep ];
+          environment.variables.P = pkgs.system;
+          environment.variables.Q = "${pkgs.systemd}/bin";
+        }
+    """})
+    model = build_model([tmp_path])
+    attrs = {p.attr for p in model.packages()}
+    assert {"git", "hello", "python3Packages.requests", "python3", "python3Packages.pytorch",
+            "python3Packages.numpy", "noto-fonts-emoji", "python312Packages.pandas",
+            "fira-code", "ripgrep", "systemd"} <= attrs
+    assert "mine" not in attrs and "lib.foo" not in attrs and "lib" not in attrs
+    contexts = {p.attr: p.context for p in model.packages()}
+    assert contexts["ripgrep"] is Context.HOME_MANAGER
+    reads = {(r.kind, r.path) for r in model.reads()}
+    assert ("pkgs", ("system",)) in reads
+    assert not any(path[:1] == ("systemd",) for kind, path in reads if kind == "pkgs")
+
+
+def test_config_reads_and_flake_inputs(tmp_path: Path) -> None:
+    write_tree(tmp_path, {
+        "flake.nix": """
+            {
+              inputs = {
+                nixpkgs.url = "github:NixOS/nixpkgs/nixos-25.05";
+                home-manager = { url = "github:nix-community/home-manager?ref=release-25.05"; };
+                other.url = "git+https://github.com/NixOS/nixpkgs?ref=nixpkgs-25.05";
+              };
+              outputs = _: { };
+            }
+        """,
+        "m.nix": "{ config, ... }: { x.y = config.services.xserver.enable; }",
+    })
+    model = build_model([tmp_path])
+    inputs = {i.name: (i.owner_repo, i.ref) for i in model.flake_inputs()}
+    assert inputs == {
+        "nixpkgs": ("NixOS/nixpkgs", "nixos-25.05"),
+        "home-manager": ("nix-community/home-manager", "release-25.05"),
+        "other": ("NixOS/nixpkgs", "nixpkgs-25.05"),
+    }
+    assert ("config", ("services", "xserver", "enable")) in {(r.kind, r.path)
+                                                              for r in model.reads()}
+
+
+def test_directory_imports_resolve_to_default_nix_and_files_outside_are_followed(
+        tmp_path: Path) -> None:
+    write_tree(tmp_path, {
+        "host/configuration.nix": "{ ... }: { imports = [ ../modules ]; }",
+        "modules/default.nix": "{ ... }: { imports = [ ./x.nix ]; }",
+        "modules/x.nix": "{ ... }: { boot.loader.grub.enable = false; }",
+    })
+    model = build_model([tmp_path / "host"])
+    assert "boot.loader.grub.enable" in paths(model, Context.NIXOS)
+    assert not model.diagnostics
