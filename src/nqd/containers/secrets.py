@@ -1,0 +1,189 @@
+"""What looks like a secret, and Compose `${VAR}` interpolation.
+
+A value is treated as a secret when its key's name says so (`*PASSWORD*`, `*PASSWD*`,
+`*TOKEN*`, `*SECRET*`, `*_KEY`, `*API_KEY*`, `*CREDENTIAL*`, ...) or when it is built from
+`${VAR}` interpolation (its real value lives outside the file). Such values never reach
+the generated Nix: they go to an environment file the user creates.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+
+_SECRET_NAME = re.compile(
+    r"(PASSWORD|PASSWD|PASSPHRASE|_PWD$|^PWD_|TOKEN|SECRET|CREDENTIAL|PRIVATE|_KEY$|^KEY$|"
+    r"APIKEY|API_KEY|_KEY_)",
+    re.IGNORECASE,
+)
+# a URL with inline credentials: scheme://user:pass@host
+_URL_CREDENTIALS = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^/@:\s]*:[^/@\s]+@")
+# a libpq/ODBC-style connection string with a password field
+_DSN_PASSWORD = re.compile(r"(?:^|[\s;])(password|pwd)\s*=", re.IGNORECASE)
+# ${VAR}, ${VAR:-default}, ${VAR-default}, ${VAR:?err}, ${VAR?err}, ${VAR:+alt}, $VAR
+_INTERPOLATION = re.compile(
+    r"\$(?:\{(?P<braced>[A-Za-z_][A-Za-z0-9_]*)(?P<op>:?[-?+])?(?P<arg>[^}]*)\}"
+    r"|(?P<bare>[A-Za-z_][A-Za-z0-9_]*))"
+)
+_SECRET_FLAG = re.compile(r"^--?[A-Za-z0-9-]*(pass|password|passwd|token|secret|api-?key)"
+                          r"[A-Za-z0-9-]*$", re.IGNORECASE)
+
+
+def secret_name(key: str) -> bool:
+    """Whether an environment variable's name says it carries a secret."""
+    return bool(_SECRET_NAME.search(key))
+
+
+def secret_value(value: str) -> bool:
+    """Whether a value carries credentials by its shape (`scheme://user:pass@`, `password=`)."""
+    return bool(_URL_CREDENTIALS.search(value) or _DSN_PASSWORD.search(value))
+
+
+def secret_flag(flag: str) -> bool:
+    """Whether a command-line flag such as `--requirepass` or `--api-key` takes a secret."""
+    return bool(_SECRET_FLAG.match(flag.split("=", 1)[0]))
+
+
+def variables(value: str) -> tuple[str, ...]:
+    """The `${VAR}`/`$VAR` names a Compose value interpolates (`$$` is a literal `$`)."""
+    names: list[str] = []
+    for match in _INTERPOLATION.finditer(value.replace("$$", "")):
+        name = match.group("braced") or match.group("bare")
+        if name and name not in names:
+            names.append(name)
+    return tuple(names)
+
+
+class InterpolationError(ValueError):
+    """A `${VAR}` that has neither a value nor a default."""
+
+
+def interpolate(value: str, env: Mapping[str, str]) -> str:
+    """Resolve Compose interpolation in a non-secret field (image, ports, paths...).
+
+    Uses `env` (the `.env` file beside the compose file), then the inline default.
+    Raises InterpolationError for `${VAR:?message}` or an unset variable without default.
+    """
+    def replace(match: re.Match[str]) -> str:
+        name = match.group("braced") or match.group("bare")
+        op, arg = match.group("op"), match.group("arg") or ""
+        present = name in env and (env[name] != "" or not (op or "").startswith(":"))
+        if op in (":+", "+"):
+            return arg if present else ""
+        if present:
+            return env[name]
+        if op in (":-", "-"):
+            return arg
+        if op in (":?", "?"):
+            raise InterpolationError(f"${{{name}}} is required: {arg}".rstrip(": "))
+        raise InterpolationError(f"${{{name}}} is not set and has no default")
+
+    parts = value.split("$$")
+    return "$".join(_INTERPOLATION.sub(replace, part) for part in parts)
+
+
+def read_dotenv(text: str) -> dict[str, str]:
+    """A Compose `.env` file: `KEY=VALUE` lines, `#` comments, optional quotes."""
+    result: dict[str, str] = {}
+    for raw in text.splitlines():
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        if line.startswith("export "):
+            line = line[len("export "):].lstrip()
+        key, sep, val = line.partition("=")
+        if not sep:
+            continue
+        val = val.strip()
+        if len(val) >= 2 and val[0] == val[-1] and val[0] in "'\"":
+            val = val[1:-1]
+        elif " #" in val:
+            val = val.split(" #", 1)[0].rstrip()
+        result[key.strip()] = val
+    return result
+
+
+def _shell_word(segments: list[tuple[str, bool]]) -> str:
+    """One shell word from literal and `"$VAR"` segments."""
+    import shlex
+
+    out = []
+    for text, is_var in segments:
+        out.append(f'"${text}"' if is_var else shlex.quote(text) if text else "")
+    return "".join(out) or "''"
+
+
+def protect_command(
+    args: list[str], env: Mapping[str, str]
+) -> tuple[list[str], dict[str, str], list[str]]:
+    """Keep secrets out of a container's command line.
+
+    Returns the new argument list, the secrets moved out (variable name -> original text,
+    which the caller puts in an environment file, never in Nix), and the names of
+    non-secret variables that could not be resolved. A secret argument (the value after
+    `--requirepass`, `--api-key=...`, or an argument interpolating a secret or unknown
+    `${VAR}`) makes the command `sh -c 'exec ... "$VAR"'`, so the container's shell reads
+    the value from its environment at start.
+    """
+    words: list[list[tuple[str, bool]]] = []
+    moved: dict[str, str] = {}
+    unresolved: list[str] = []
+    pending_flag: str | None = None
+    for arg in args:
+        if pending_flag is not None:
+            name = _value_variable(pending_flag, arg)
+            moved[name] = env.get(name, arg) if name != _flag_variable(pending_flag) else arg
+            words.append([("", False), (name, True)])
+            pending_flag = None
+            continue
+        flag, eq, value = arg.partition("=")
+        if arg.startswith("-") and secret_flag(flag):
+            if eq:
+                name = _value_variable(flag, value)
+                moved[name] = env.get(name, value) if name != _flag_variable(flag) else value
+                words.append([(flag + "=", False), (name, True)])
+            else:
+                words.append([(arg, False)])
+                pending_flag = flag
+            continue
+        names = variables(arg)
+        if not names:
+            words.append([(arg.replace("$$", "$"), False)])
+            continue
+        if all(not secret_name(n) and n in env for n in names):
+            try:
+                words.append([(interpolate(arg, env), False)])
+                continue
+            except InterpolationError:
+                pass
+        segments: list[tuple[str, bool]] = []
+        position = 0
+        for match in _INTERPOLATION.finditer(arg):
+            name = match.group("braced") or match.group("bare")
+            segments.append((arg[position:match.start()], False))
+            segments.append((name, True))
+            if secret_name(name) or name not in env:
+                moved.setdefault(name, env.get(name, ""))
+                if not secret_name(name) and name not in env:
+                    unresolved.append(name)
+            position = match.end()
+        segments.append((arg[position:], False))
+        words.append(segments)
+    if not moved and all(len(w) == 1 and not w[0][1] for w in words):
+        return [w[0][0] for w in words], {}, unresolved
+    script = "exec " + " ".join(_shell_word(w) for w in words)
+    return ["sh", "-c", script], moved, unresolved
+
+
+def _value_variable(flag: str, value: str) -> str:
+    """The variable a secret flag's value comes from: `${VAR}` itself, else one named
+    after the flag (`--requirepass` → `REQUIREPASS`)."""
+    match = _INTERPOLATION.fullmatch(value)
+    if match and not match.group("op"):
+        return str(match.group("braced") or match.group("bare"))
+    return _flag_variable(flag)
+
+
+def _flag_variable(flag: str) -> str:
+    name = re.sub(r"[^A-Za-z0-9]+", "_", flag.lstrip("-")).strip("_").upper()
+    return name or "SECRET"
