@@ -33,7 +33,8 @@ def run(args: argparse.Namespace, console: Console) -> int:
     key = args.key.strip()
     if not key:
         raise UsageError("explain needs a change id, option, package or rule")
-    rules = known_rules()
+    # Rule ids and names have neither dots nor colons; skip importing the rules otherwise.
+    rules = known_rules() if not any(ch in key for ch in ".:") else []
     rule = find_rule(rules, key)
     if rule is not None:
         if args.format == "json":
@@ -53,6 +54,7 @@ def run(args: argparse.Namespace, console: Console) -> int:
         below = under(loaded.kb, key)
         if below:
             return _list_below(key, below, console, args.format)
+        rules = rules or known_rules()
         candidates = known_keys(loaded.kb) | {r.id for r in rules} | {r.name for r in rules}
         close = suggestions(key, candidates)
         hint = f"; did you mean: {', '.join(close)}?" if close else \
