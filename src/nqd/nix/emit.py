@@ -59,6 +59,14 @@ class Function:
 
 
 @dataclass(frozen=True)
+class Lambda:
+    """A one-argument function `PARAM: BODY`, e.g. `ps: with ps; [ numpy ]`."""
+
+    param: str
+    body: NixValue
+
+
+@dataclass(frozen=True)
 class Let:
     """`let NAME = VALUE; ... in BODY`."""
 
@@ -77,7 +85,7 @@ class AttrSet:
 
 
 NixValue = Union[  # noqa: UP007 - recursive alias needs Union on 3.11
-    None, bool, int, float, str, Raw, With, Apply, Function, Let, AttrSet,
+    None, bool, int, float, str, Raw, With, Apply, Function, Lambda, Let, AttrSet,
     Sequence["NixValue"], Mapping[str, "NixValue"],
 ]
 
@@ -137,9 +145,14 @@ def emit(value: NixValue, indent: int = 0) -> str:
         args = " ".join(_argument(a, indent) for a in value.args)
         return f"{value.func} {args}"
     if isinstance(value, Function):
-        formals = ", ".join(value.formals) + (", ..." if value.ellipsis else "")
-        return f"{{ {formals} }}:\n{emit(value.body, indent)}" if value.formals or value.ellipsis \
-            else f"{{ }}: {emit(value.body, indent)}"
+        names = (*value.formals, "...") if value.ellipsis else value.formals
+        if not names:
+            return f"{{ }}: {emit(value.body, indent)}"
+        return f"{{ {', '.join(names)} }}:\n{INDENT * indent}{emit(value.body, indent)}"
+    if isinstance(value, Lambda):
+        if not _IDENT.match(value.param) or value.param in _KEYWORDS:
+            raise ValueError(f"not a Nix identifier for a function parameter: {value.param!r}")
+        return f"{value.param}: {emit(value.body, indent)}"
     if isinstance(value, Let):
         pad = INDENT * (indent + 1)
         lines = [f"{pad}{identifier_or_string(k)} = {emit(v, indent + 1)};"
@@ -158,7 +171,7 @@ def emit(value: NixValue, indent: int = 0) -> str:
 
 def _argument(value: NixValue, indent: int) -> str:
     text = emit(value, indent)
-    needs_parens = isinstance(value, Apply | With | Function | Let) or (
+    needs_parens = isinstance(value, Apply | With | Function | Lambda | Let) or (
         isinstance(value, Raw) and " " in value.text.strip() and not _is_atomic(value.text)
     )
     return f"({text})" if needs_parens else text
@@ -176,7 +189,7 @@ def _attrset(
     if not entries:
         return prefix + "{ }"
     pad = INDENT * (indent + 1)
-    lines = []
+    lines: list[str] = []
     for key, val in entries:
         if isinstance(key, Comment):
             lines.extend(f"{pad}# {line}".rstrip() for line in key.text.splitlines())
