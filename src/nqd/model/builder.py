@@ -6,10 +6,15 @@ import json
 import os
 from collections import deque
 from collections.abc import Iterable
-from dataclasses import replace
 from pathlib import Path
 
-from nqd.model.extract import FileFacts, ImportRef, extract_file, parse_flake_url
+from nqd.model.extract import (
+    FileFacts,
+    ImportRef,
+    extract_file,
+    parse_flake_url,
+    set_context,
+)
 from nqd.model.files import SourceFile, discover, read_source
 from nqd.model.types import ConfigModel, Context, Diagnostic, FileModel, LockedInput
 
@@ -170,18 +175,17 @@ def _guess_context(fact: FileFacts) -> Context:
 
 
 def _file_model(fact: FileFacts, context: Context) -> FileModel:
-    def fix(ctx: Context) -> Context:
-        return context if ctx is Context.UNKNOWN else ctx
-
+    for value in (*fact.options, *fact.packages, *fact.reads):
+        if value.context is Context.UNKNOWN:
+            set_context(value, context)
     return FileModel(
         path=fact.path,
         source=fact.source,
         context=context,
-        options=[o if o.context is not Context.UNKNOWN else replace(o, context=context)
-                 for o in fact.options],
-        packages=[replace(p, context=fix(p.context)) for p in fact.packages],
-        reads=[replace(r, context=fix(r.context)) for r in fact.reads],
-        flake_inputs=list(fact.flake_inputs),
+        options=fact.options,
+        packages=fact.packages,
+        reads=fact.reads,
+        flake_inputs=fact.flake_inputs,
     )
 
 

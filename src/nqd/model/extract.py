@@ -8,7 +8,7 @@ replaces it with the file's context once the import graph is known.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from nqd.model.types import (
@@ -20,7 +20,7 @@ from nqd.model.types import (
     SourcePos,
     Span,
 )
-from nqd.nix.parser import Node, ParsedFile, SyntaxProblem, column_of, parse
+from nqd.nix.parser import LineIndex, Node, ParsedFile, SyntaxProblem, captures, parse
 from nqd.nix.syntax import (
     MODULE_WRAPPERS,
     application,
@@ -82,6 +82,15 @@ class FileFacts:
     is_flake: bool = False
 
 
+def set_context(value: OptionDef | PackageRef | ReadRef, context: Context) -> None:
+    """Give a freshly extracted value its context once the import graph knows it.
+
+    The values are frozen for every reader; this is only called on values that the
+    extraction just created and no one else holds yet (dataclasses.replace costs ~30x).
+    """
+    object.__setattr__(value, "context", context)
+
+
 def extract_file(path: Path, source: bytes) -> FileFacts:
     """Parse `source` and extract everything the model needs from it."""
     parsed = parse(source)
@@ -116,11 +125,12 @@ class _Extractor:
         # inline modules of nixosSystem/homeManagerConfiguration): references inside them
         # take that context.
         self.context_spans: list[tuple[int, int, Context]] = []
+        self.lines = LineIndex(parsed.source)
 
     # -- positions -----------------------------------------------------------------------
     def pos(self, start: int, end: int) -> SourcePos:
-        line, col = column_of(self.source, start)
-        end_line, end_col = column_of(self.source, end)
+        line, col = self.lines.position(start)
+        end_line, end_col = self.lines.position(end)
         return SourcePos(self.facts.path, line, col, end_line, end_col, start, end)
 
     def node_pos(self, node: Node) -> SourcePos:
@@ -156,9 +166,8 @@ class _Extractor:
                     return context
             return Context.UNKNOWN
 
-        self.facts.packages = [replace(p, context=context_at(p.span))
-                               for p in self.facts.packages]
-        self.facts.reads = [replace(r, context=context_at(r.span)) for r in self.facts.reads]
+        for ref in [*self.facts.packages, *self.facts.reads]:
+            set_context(ref, context_at(ref.span))
 
     # -- modules -------------------------------------------------------------------------
     def module(self, expr: Node, context: Context) -> None:
@@ -214,6 +223,8 @@ class _Extractor:
 
     def module_lists(self) -> None:
         """`nixosSystem { modules = [ ... ]; }` and friends, anywhere in the file."""
+        if not any(name.encode() in self.source for name in _MODULE_LIST_CALLS):
+            return  # a byte prefilter only: the tree below decides
         stack = [self.root]
         while stack:
             node = stack.pop()
@@ -353,6 +364,34 @@ class _Extractor:
                 ))
 
 
+_REFERENCE_QUERY = """
+(select_expression expression: (variable_expression)) @sel
+(with_expression) @with
+(inherit_from) @inh
+"""
+
+
+def _lexically_bound(node: Node) -> frozenset[str]:
+    """Names bound around `node` by enclosing functions, lets and recursive sets."""
+    names: set[str] = set()
+    child = node
+    parent = node.parent
+    while parent is not None:
+        if parent.type == "function_expression" and parent.child_by_field_name("body") == child:
+            universal = parent.child_by_field_name("universal")
+            if universal is not None:
+                names.add(universal.text.decode())
+            formals = parent.child_by_field_name("formals")
+            for formal in formals.named_children if formals is not None else ():
+                ident = formal.child_by_field_name("name")
+                if ident is not None:
+                    names.add(ident.text.decode())
+        elif parent.type in ("let_expression", "rec_attrset_expression"):
+            names |= _bound_names(parent)
+        child, parent = parent, parent.parent
+    return frozenset(names)
+
+
 class _RefWalker:
     """Finds package references and read-side references, tracking lexical scope and
     `with` scopes (lexical bindings win over `with`, as in Nix)."""
@@ -361,9 +400,28 @@ class _RefWalker:
         self.x = extractor
 
     def walk(self, top: Node) -> None:
+        """Selects on `pkgs`/`config` and `inherit (pkgs)` anywhere (found by a query, in C),
+        and bare names inside `with pkgs;` scopes (walked with lexical scope tracking)."""
+        found = captures(_REFERENCE_QUERY, top)
+        with_bodies: list[tuple[int, int]] = []
+        for node in sorted(found.get("with", ()), key=lambda n: n.start_byte):
+            if any(s <= node.start_byte and node.end_byte <= e for s, e in with_bodies):
+                continue  # nested in a with scope already walked
+            env = node.child_by_field_name("environment")
+            if self.with_prefix(env, frozenset(), node) is None:
+                continue
+            with_bodies.append((node.start_byte, node.end_byte))
+            self.scoped_walk(node, _lexically_bound(node))
+        for node in found.get("sel", ()):
+            if not any(s <= node.start_byte and node.end_byte <= e for s, e in with_bodies):
+                self.select(node, frozenset(), ())
+        for node in found.get("inh", ()):
+            self.inherit_from(node, frozenset(), ())
+
+    def scoped_walk(self, top: Node, outer: frozenset[str]) -> None:
         # (node, names bound lexically, innermost-first `with` package prefixes: None = not pkgs)
         stack: list[tuple[Node, frozenset[str], tuple[str | None, ...]]] = [
-            (top, frozenset(), ())
+            (top, outer, ())
         ]
         while stack:
             node, bound, withs = stack.pop()
@@ -399,8 +457,6 @@ class _RefWalker:
             elif kind == "variable_expression":
                 self.variable(node, bound, withs)
                 continue
-            elif kind == "inherit_from":
-                self.inherit_from(node, bound, withs)
             for child in reversed(node.named_children):
                 stack.append((child, bound, withs))
 

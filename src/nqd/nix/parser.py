@@ -5,6 +5,7 @@ Everything else sees `ParsedFile` and tree-sitter `Node`s through `nqd.nix.synta
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -51,6 +52,45 @@ def parse(source: bytes) -> ParsedFile:
     """Parse Nix source. Never raises on bad syntax: see `ParsedFile.problems`."""
     tree = _parser().parse(source)
     return ParsedFile(source=source, root=tree.root_node)
+
+
+class LineIndex:
+    """Byte offset → 1-based (line, character column), in O(log lines) per lookup."""
+
+    def __init__(self, source: bytes) -> None:
+        self.source = source
+        self.ascii = source.isascii()
+        starts = [0]
+        find = source.find
+        index = find(b"\n")
+        while index != -1:
+            starts.append(index + 1)
+            index = find(b"\n", index + 1)
+        self.starts = starts
+
+    def position(self, byte_offset: int) -> tuple[int, int]:
+        line = bisect_right(self.starts, byte_offset)
+        start = self.starts[line - 1]
+        if self.ascii:
+            return line, byte_offset - start + 1
+        return line, len(self.source[start:byte_offset].decode("utf-8", "replace")) + 1
+
+
+@cache
+def query(pattern: str) -> Any:
+    """A compiled tree-sitter query over the Nix grammar (cached per pattern)."""
+    from tree_sitter import Query
+    from tree_sitter_language_pack import get_language
+
+    return Query(get_language("nix"), pattern)
+
+
+def captures(pattern: str, node: Node) -> dict[str, list[Node]]:
+    """Run a query (patterns without predicates: those are evaluated in C) on `node`."""
+    from tree_sitter import QueryCursor
+
+    result: dict[str, list[Node]] = QueryCursor(query(pattern)).captures(node)
+    return result
 
 
 def column_of(source: bytes, byte_offset: int) -> tuple[int, int]:
