@@ -234,3 +234,12 @@ def test_sources_record_the_commits_used() -> None:
         assert re.fullmatch(r"[0-9a-f]{40}", sources["home_manager"]["commit"])
         assert re.fullmatch(r"[0-9a-f]{40}", sources["nixos_release_notes"]["commit"])
         assert sources["count"] == len(_raw(release)["changes"])
+
+
+def test_zfs_force_import_root_warning_in_26_05() -> None:
+    zfs = changes("26.05")["nixos:changed-default:boot.zfs.forceImportRoot"]
+    assert zfs.condition is not None
+    assert zfs.condition.unset == ("boot.zfs.forceImportRoot",)
+    assert zfs.condition.requires
+    assert "26.11" in zfs.message and zfs.effective_severity is Severity.WARNING
+    assert any("/pull/495581" in e.url for e in zfs.evidence)
