@@ -195,7 +195,7 @@ def _write_archive(path: Path, found: Scan, dumps: list[Dump], compression: str,
         writer = CompressingWriter(raw, compression, level)
         try:
             tar = tarfile.open(  # noqa: SIM115 - closed below, before the writer
-                fileobj=writer, mode="w|", format=tarfile.PAX_FORMAT,  # type: ignore[call-overload]
+                fileobj=writer, mode="w", format=tarfile.PAX_FORMAT,  # type: ignore[call-overload]
                 copybufsize=1 << 20)
             for entry in found.entries:
                 member = _add_entry(tar, entry, progress, skipped)

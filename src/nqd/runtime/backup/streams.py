@@ -48,6 +48,7 @@ class CompressingWriter:
         self._queue: queue.Queue[bytes | None] = queue.Queue(maxsize=depth)
         self._error: BaseException | None = None
         self._closed = False
+        self._written = 0
         self._thread = threading.Thread(target=self._work, name="nqd-compress", daemon=True)
         self._thread.start()
 
@@ -75,11 +76,19 @@ class CompressingWriter:
 
     def write(self, data: bytes) -> int:
         self._raise()
+        self._written += len(data)
+        if not self._buf and len(data) >= self._chunk:
+            self._queue.put(bytes(data))
+            return len(data)
         self._buf += data
         if len(self._buf) >= self._chunk:
             self._queue.put(bytes(self._buf))
             self._buf.clear()
         return len(data)
+
+    def tell(self) -> int:
+        """Uncompressed bytes written so far (tarfile asks for it)."""
+        return self._written
 
     def close(self) -> None:
         """Flush everything and wait for the thread; raises the first write error."""

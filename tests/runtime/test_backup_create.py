@@ -1,0 +1,199 @@
+"""`nqd backup create` end to end: content, modes, skipped specials, atomicity, memory."""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import signal
+import stat
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from backup_helpers import make_tree, manifest_of, sha256
+
+from nqd.cli import main
+
+
+@pytest.mark.parametrize("compression", ["zstd", "gzip"])
+def test_create_verify_restore_round_trip(nqd_env, tmp_path, capsys, compression):
+    tree = tmp_path / "tree"
+    tree.mkdir()
+    made = make_tree(tree)
+    rc = main(["backup", "create", "--no-defaults", "--no-databases", "--path", str(tree),
+               "--compression", compression, "--json"])
+    out = json.loads(capsys.readouterr().out)
+    assert rc == 0
+    backup = Path(out["path"])
+    assert backup.parent == nqd_env.backups
+    assert stat.S_IMODE(nqd_env.backups.stat().st_mode) == 0o700
+    assert stat.S_IMODE(backup.stat().st_mode) == 0o700
+    for child in backup.iterdir():
+        assert stat.S_IMODE(child.stat().st_mode) == 0o600, child
+    manifest = manifest_of(backup)
+    by_name = {m["name"]: m for m in manifest["members"]}
+    prefix = "files" + str(tree)
+    for rel, data in made["files"].items():
+        member = by_name[f"{prefix}/{rel}"]
+        assert member["sha256"] == sha256(data)
+        assert member["size"] == len(data)
+    assert by_name[f"{prefix}/a.txt"]["mode"] == 0o640
+    assert by_name[f"{prefix}/a.txt"]["mtime"] == 1_600_000_000
+    assert by_name[f"{prefix}/loop1"] == {**by_name[f"{prefix}/loop1"], "type": "symlink",
+                                          "target": "loop2"}
+    skipped = {s["path"]: s["reason"] for s in manifest["skipped"]}
+    assert "fifo" in skipped[str(tree / "fifo")]
+    assert "socket" in skipped[str(tree / "sock")]
+    assert manifest["archive_sha256"] == sha256((backup / manifest["archive"]).read_bytes())
+
+    assert main(["backup", "verify", out["id"]]) == 0
+    target = tmp_path / "restored"
+    assert main(["backup", "restore", out["id"], "--to", str(target)]) == 0
+    restored = target / prefix
+    for rel, data in made["files"].items():
+        got = restored / rel
+        assert got.read_bytes() == data
+        assert stat.S_IMODE(got.stat().st_mode) == stat.S_IMODE((tree / rel).stat().st_mode)
+        assert int(got.stat().st_mtime) == int((tree / rel).stat().st_mtime)
+    assert os.readlink(restored / "loop1") == "loop2"
+    assert os.readlink(restored / "link-to-a") == "a.txt"
+    assert not (restored / "fifo").exists()
+    made["socket"].close()
+
+
+def test_default_sources_take_age_key_and_skip_missing(nqd_env, capsys):
+    key = nqd_env.config_home / "sops" / "age" / "keys.txt"
+    key.parent.mkdir(parents=True)
+    key.write_text("AGE-SECRET-KEY-1XYZ\n")
+    flake = nqd_env.home / ".dotfiles" / "home-manager"
+    flake.mkdir(parents=True)
+    (flake / "flake.nix").write_text("{ outputs = _: { }; }\n")
+    state = nqd_env.state_home / "nixos-quick-deploy"
+    state.mkdir(parents=True)
+    (state / "journal.json").write_text("{}")
+    assert main(["backup", "create", "--no-databases", "--json"]) == 0
+    first = json.loads(capsys.readouterr().out)
+    assert str(nqd_env.home / ".local/share/ai-optimizer") in first["missing_sources"]
+    assert main(["backup", "create", "--no-databases", "--json"]) == 0
+    second = json.loads(capsys.readouterr().out)
+    names = {m["name"] for m in manifest_of(Path(second["path"]))["members"]}
+    assert f"files{key}" in names
+    assert f"files{flake}/flake.nix" in names
+    assert f"files{state}/journal.json" in names
+    # The second backup must not contain the first one: backups never back up backups.
+    assert not any("/backups/" in n for n in names)
+
+
+def test_config_paths_and_excludes(nqd_env, tmp_path, capsys):
+    data = tmp_path / "data"
+    (data / "cache").mkdir(parents=True)
+    (data / "keep.txt").write_text("keep")
+    (data / "drop.tmp").write_text("drop")
+    (data / "cache" / "big").write_text("x")
+    nqd_env.write_config(f'[backup]\ninclude_defaults = false\npaths = ["{data}"]\n'
+                         f'excludes = ["*.tmp", "{data}/cache"]\n')
+    assert main(["backup", "create", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    names = {m["name"] for m in manifest_of(Path(out["path"]))["members"]}
+    assert f"files{data}/keep.txt" in names
+    assert f"files{data}/drop.tmp" not in names
+    assert not any("cache" in n for n in names)
+
+
+def test_unreadable_file_is_skipped_and_named(nqd_env, tmp_path):
+    tree = tmp_path / "tree"
+    tree.mkdir()
+    (tree / "ok.txt").write_text("fine")
+    (tree / "locked.txt").write_text("no")
+    os.chmod(tree / "locked.txt", 0o000)
+    prefix: tuple[str, ...] = ()
+    if os.geteuid() == 0:  # root reads everything: drop the capabilities that allow it
+        prefix = ("setpriv", "--bounding-set=-dac_override,-dac_read_search", "--")
+    proc = nqd_env.run("backup", "create", "--no-defaults", "--no-databases", "--path",
+                       str(tree), "--json", prefix=prefix, check_rc=0)
+    out = json.loads(proc.stdout)
+    skipped = {s["path"]: s["reason"] for s in out["skipped"]}
+    assert "Permission denied" in skipped[str(tree / "locked.txt")]
+    names = {m["name"] for m in manifest_of(Path(out["path"]))["members"]}
+    assert f"files{tree}/ok.txt" in names
+
+
+def test_memory_stays_flat_on_a_big_file(nqd_env, tmp_path):
+    """Streaming: peak RSS while archiving 256 MiB must stay far below it."""
+    big = tmp_path / "big"
+    big.mkdir()
+    with open(big / "zeros.bin", "wb") as handle:
+        handle.truncate(256 << 20)
+    code = ("import resource, sys; from nqd.cli import main; rc = main(sys.argv[1:]); "
+            "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr); "
+            "sys.exit(rc)")
+    proc = subprocess.run([sys.executable, "-c", code, "backup", "create", "--no-defaults",
+                           "--no-databases", "--path", str(big)], env=nqd_env.env,
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    peak_kib = int(proc.stderr.strip().splitlines()[-1])
+    assert peak_kib < 150 * 1024, f"peak RSS {peak_kib} KiB"
+    assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss > 0
+
+
+def _leftovers(backups: Path) -> list[str]:
+    return sorted(p.name for p in backups.iterdir()) if backups.exists() else []
+
+
+def test_ctrl_c_leaves_no_half_backup(nqd_env, tmp_path):
+    tree = tmp_path / "tree"
+    tree.mkdir()
+    for i in range(4):
+        (tree / f"random{i}.bin").write_bytes(os.urandom(24 << 20))
+    proc = subprocess.Popen([sys.executable, "-m", "nqd", "backup", "create", "--no-defaults",
+                             "--no-databases", "--compression", "gzip", "--level", "9",
+                             "--path", str(tree)], env=nqd_env.env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        temps = [n for n in _leftovers(nqd_env.backups) if n.startswith(".tmp-")]
+        if temps and any((nqd_env.backups / temps[0]).glob("backup.tar.*")):
+            break
+        time.sleep(0.01)
+    else:
+        proc.kill()
+        pytest.fail("backup never started writing")
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=30)
+    assert proc.returncode == 130, err
+    assert "Traceback" not in err
+    assert _leftovers(nqd_env.backups) == []
+
+
+def _mount_tmpfs(path: Path, size: str) -> bool:
+    if os.geteuid() != 0:
+        return False
+    result = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size},mode=0700", "tmpfs",
+                             str(path)], capture_output=True)
+    return result.returncode == 0
+
+
+def test_disk_full_leaves_no_partial_backup(nqd_env, tmp_path):
+    tree = tmp_path / "tree"
+    tree.mkdir()
+    (tree / "random.bin").write_bytes(os.urandom(8 << 20))
+    small = tmp_path / "small"
+    small.mkdir()
+    mounted = _mount_tmpfs(small, "2m")
+    try:
+        args = ["backup", "create", "--no-defaults", "--no-databases", "--path", str(tree),
+                "--dir", str(small / "backups")]
+        if mounted:  # a real full file system: ENOSPC
+            proc = nqd_env.run(*args)
+        else:  # else the kernel's file-size limit: EFBIG on the archive's write
+            proc = nqd_env.run(*args, prefix=("prlimit", "--fsize=2000000", "--"))
+        assert proc.returncode == 1, (proc.stdout, proc.stderr)
+        assert "nothing kept" in proc.stderr
+        assert "Traceback" not in proc.stderr
+        assert _leftovers(small / "backups") == []
+    finally:
+        if mounted:
+            subprocess.run(["umount", str(small)], check=True)
