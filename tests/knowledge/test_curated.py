@@ -168,6 +168,9 @@ def test_postfix_settings_and_removed_ssl_options() -> None:
 def test_home_manager_password_store_default_by_state_version() -> None:
     change = changes("25.11")["home-manager:changed-default:programs.password-store.settings"]
     assert change.condition is not None and change.condition.state_version_below == "25.11"
+    # the module merges its default into any settings (apply = mergeAttrs default), so only an
+    # explicit PASSWORD_STORE_DIR escapes the change
+    assert change.condition.unset == ("programs.password-store.settings.PASSWORD_STORE_DIR",)
     assert "$XDG_DATA_HOME/password-store" in change.message
 
 
