@@ -1,0 +1,91 @@
+"""The option-module reader: every mk*OptionModule form, generated calls, skipped sites."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from nqd.knowledge.extract.options import OptionFact, dotted, extract_options
+
+FORMS = Path(__file__).parent / "fixtures" / "forms"
+
+
+def facts_of(name: str) -> dict[str, OptionFact]:
+    facts, _ = extract_options((FORMS / name).read_bytes(), name)
+    return {f.old: f for f in facts}
+
+
+def test_every_form_is_read_with_its_kind_and_target() -> None:
+    facts = facts_of("every-form.nix")
+    expected = {
+        "services.foo.port": ("renamed-option", "services.foo.settings.port"),
+        "services.foo.host": ("renamed-option", "services.foo.settings.host"),
+        "services.foo.user": ("renamed-option", "services.foo.settings.user"),
+        "services.foo.extraConfig": ("removed-option", None),
+        "services.bar": ("removed-module", None),
+        "services.foo.verbose": ("changed-option", "services.foo.logLevel"),
+        "services.foo.listenHost": ("changed-option", "services.foo.listen"),
+        "services.foo.listenPort": ("changed-option", "services.foo.listen"),
+    }
+    assert {old: (f.kind, f.new) for old, f in facts.items()} == expected
+
+
+def test_silent_renames_and_since_release() -> None:
+    facts = facts_of("every-form.nix")
+    assert not facts["services.foo.port"].silent
+    assert facts["services.foo.host"].silent
+    assert facts["services.foo.host"].since_release == 2511
+    assert facts["services.foo.user"].silent  # mkAliasOptionModule never warns
+
+
+def test_removal_message_transform_and_lines() -> None:
+    facts = facts_of("every-form.nix")
+    assert facts["services.foo.extraConfig"].message == "Use services.foo.settings instead."
+    assert facts["services.foo.extraConfig"].line == 12
+    assert facts["services.foo.port"].line == 5
+    transform = facts["services.foo.verbose"].transform
+    assert transform is not None and '"debug"' in transform
+    assert facts["services.foo.listenHost"].merged_from == (
+        "services.foo.listenHost", "services.foo.listenPort")
+
+
+def test_map_genlist_mapattrs_helpers_and_settings_renames() -> None:
+    facts = facts_of("generated.nix")
+    assert {old: f.new for old, f in facts.items()} == {
+        "services.old-qux.enable": "services.qux.enable",
+        "services.old-qux.package": "services.qux.package",
+        "services.qux.slot0": None,
+        "services.qux.slot1": None,
+        "programs.baz.colour": "programs.baz.color",
+        "programs.baz.fontSize": "programs.baz.settings.font_size",
+        "programs.quux.lineNumbers": "programs.quux.settings.line_numbers",
+        "programs.quux.userName": "programs.quux.settings.user.name",
+    }
+    # generated calls point at the list element they come from, not at the lambda
+    assert facts["services.old-qux.enable"].line == 10
+    assert facts["services.old-qux.package"].line == 11
+    assert facts["programs.baz.fontSize"].line == 18
+
+
+def test_unresolvable_call_is_reported_with_file_and_line() -> None:
+    facts, skipped = extract_options((FORMS / "skipped.nix").read_bytes(), "skipped.nix")
+    assert [f.old for f in facts] == ["services.known.gone"]
+    assert [(s.path, s.line) for s in skipped] == [("skipped.nix", 5)]
+    assert "moduleName" in skipped[0].reason
+
+
+def test_files_without_option_modules_are_not_parsed() -> None:
+    assert extract_options(b"{ this is not even Nix", "x.nix") == ([], [])
+
+
+@pytest.mark.parametrize(
+    ("names", "expected"),
+    [
+        (["services", "foo"], "services.foo"),
+        (["programs", "hyprpanel", "dontAssert "], "programs.hyprpanel.dontAssert"),
+        (["networking", "hosts", "127.0.0.1"], 'networking.hosts."127.0.0.1"'),
+    ],
+)
+def test_dotted_paths(names: list[str], expected: str) -> None:
+    assert dotted(names) == expected
