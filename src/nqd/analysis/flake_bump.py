@@ -87,7 +87,9 @@ def bump_flake(path: Path, target: Release, *, write: bool = True) -> list[Input
 
 
 def _top_attrset(root: Node) -> Node | None:
-    node = root.named_children[0] if root.named_children else None
+    node = root.child_by_field_name("expression")  # not a leading comment
+    if node is None:
+        node = next((c for c in root.named_children if c.type != "comment"), None)
     while node is not None:
         node = syntax.strip_parens(node)
         if node.type in _ATTRSETS:

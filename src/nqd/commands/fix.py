@@ -1,0 +1,66 @@
+"""`nqd fix`: apply the mechanical migrations to the files (dry run unless --write)."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from nqd.console import Console
+
+NAME = "fix"
+HELP = "apply the mechanical part of the migrations (diff by default, --write to apply)"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("paths", nargs="*", type=Path, metavar="PATH",
+                        help="flake directory, module directory or files (default: .)")
+    parser.add_argument("--from", dest="from_release", metavar="RELEASE",
+                        help="release the configuration is on (default: what it pins)")
+    parser.add_argument("--to", dest="to_release", metavar="RELEASE",
+                        help="release to upgrade to (default: the next one)")
+    parser.add_argument("--only", nargs="+", action="extend", default=[], metavar="RULE_ID",
+                        help="fix only these rules (e.g. NQD101) or change ids")
+    parser.add_argument("--write", action="store_true",
+                        help="write the changes (originals are kept for --undo)")
+    parser.add_argument("--diff", action="store_true",
+                        help="with --write, also print the diff")
+    parser.add_argument("--undo", action="store_true",
+                        help="restore the files of the last `fix --write` run")
+    parser.add_argument("--force", action="store_true",
+                        help="write over uncommitted changes; undo over later edits")
+
+
+def run(args: argparse.Namespace, console: Console) -> int:
+    from nqd.errors import ExitCode, UsageError
+
+    if args.undo:
+        if args.write or args.only or args.paths:
+            raise UsageError("--undo takes no paths and cannot be combined with --write/--only")
+        from nqd.fix.undo import undo_last
+
+        undone, restored = undo_last(force=args.force)
+        for path in restored:
+            console.print(f"restored {path}")
+        console.info(f"undid the fix run {undone.name} ({len(restored)} files)")
+        return ExitCode.OK
+    from nqd.fix.plan import plan_fixes
+    from nqd.fix.report import render_diff, render_summary
+    from nqd.releases import Release
+
+    paths = args.paths or [Path(".")]
+    plan = plan_fixes(
+        paths,
+        Release.parse(args.from_release) if args.from_release else None,
+        Release.parse(args.to_release) if args.to_release else None,
+        only=args.only,
+    )
+    if not args.write or args.diff:
+        render_diff(plan, console)
+    run_dir: Path | None = None
+    if args.write and plan.files:
+        from nqd.fix.apply import write
+
+        run_dir = write(plan.files, force=args.force)
+    render_summary(plan, console, written=args.write, run_dir=run_dir)
+    return ExitCode.FINDINGS if plan.refused or any(
+        f.severity.rank >= 2 for f in plan.manual) else ExitCode.OK

@@ -1,0 +1,100 @@
+"""Renamed packages: in lists, `with pkgs;` scopes and `pkgs.` paths.
+
+Matches: NQD201 findings whose change is a fixable `renamed-package`.
+Why: package aliases warn and are later removed. The reference's attribute names are
+replaced from the syntax tree (`pkgs.foo` → `pkgs.bar`, `foo` → `bar` inside
+`with pkgs;`); a name bound by `inherit (pkgs)` is left for a person (renaming it would
+rename the binding too).
+"""
+
+from __future__ import annotations
+
+import re
+
+from nqd.analysis.findings import Finding
+from nqd.fix.base import FileContext, Fix, Outcome, Refusal
+from nqd.model.extract import _PACKAGE_METHODS
+from nqd.model.types import PackageRef
+from nqd.nix import emit, syntax
+from nqd.nix.edits import Edit
+
+NAME = "packages"
+EXPLANATION = "replace the package's old attribute name by the new one"
+_PYTHON_SET = re.compile(r"^python3\d*Packages$")
+_IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_'-]*$")
+
+
+def matches(finding: Finding) -> bool:
+    change = finding.change
+    return finding.rule == "NQD201" and finding.fixable and change is not None \
+        and change.new is not None
+
+
+def fix(ctx: FileContext, finding: Finding) -> Outcome:
+    change = finding.change
+    assert change is not None and change.old is not None and change.new is not None
+    ref = next((r for r in ctx.model.packages if r.pos.start_byte == finding.pos.start_byte
+                and r.pos.end_byte == finding.pos.end_byte), None)
+    if ref is None:
+        return Refusal(finding, "the package reference was not found in the file")
+    node = ctx.root.descendant_for_byte_range(*ref.span)
+    while node is not None and not (node.start_byte == ref.span[0]
+                                    and node.type in ("select_expression",
+                                                      "variable_expression", "identifier")):
+        node = node.parent
+    if node is None:
+        return Refusal(finding, "the package reference was not found in the syntax tree")
+    if node.type == "identifier":
+        return Refusal(finding, f"`inherit (pkgs) {change.old}` binds the old name: write "
+                                f"`{change.old.split('.')[-1]} = pkgs.{change.new};` by hand")
+    old, new = change.old.split("."), change.new.split(".")
+    written = _written_names(ref, node)
+    if written is None:
+        return Refusal(finding, "the reference has a dynamic attribute name")
+    names, spans = written
+    while len(names) > 1 and names[-1] in _PACKAGE_METHODS:
+        names, spans = names[:-1], spans[:-1]
+    scope = len(ref.attr.split(".")) - len(names)  # parts given by `with pkgs.<set>;`
+    if scope < 0 or len(names) + scope < len(old) or scope >= len(old):
+        return Refusal(finding, "the reference's names could not be matched to the package")
+    full = [*ref.attr.split(".")[:scope], *names]
+    if not _same_names(full[:len(old)], old):
+        return Refusal(finding, f"the reference does not name {change.old} exactly")
+    if _PYTHON_SET.match(full[0]) and _PYTHON_SET.match(new[0]):
+        new = [full[0], *new[1:]]  # keep the user's python3XXPackages set
+    if scope:
+        if not _same_names(full[:scope], new[:scope]):
+            return Refusal(finding, "the new package is outside the `with` scope in use")
+        new = new[scope:]
+    if ref.via_with and not all(_IDENT.match(n) for n in new[:1]):
+        return Refusal(finding, f"{change.new} is not a plain name usable inside `with`")
+    start, end = spans[0][0], spans[len(old) - scope - 1][1]
+    replacement = emit.attrpath(new)
+    return Fix(finding, (Edit(ctx.path, start, end, replacement),),
+               f"package {change.old} → {change.new}", touched=((start, end),))
+
+
+def _written_names(ref: PackageRef, node: object) -> tuple[list[str], list[tuple[int, int]]] \
+        | None:
+    """The attribute names as written (after `pkgs.`, or from the variable under `with`)."""
+    if getattr(node, "type", None) == "variable_expression":
+        return [node.text.decode()], [(node.start_byte, node.end_byte)]  # type: ignore[attr-defined]
+    base = syntax.strip_parens(node.child_by_field_name("expression"))  # type: ignore[attr-defined]
+    attrs = node.child_by_field_name("attrpath").children_by_field_name("attr")  # type: ignore[attr-defined]
+    names: list[str] = []
+    spans: list[tuple[int, int]] = []
+    if ref.via_with:
+        names.append(base.text.decode())
+        spans.append((base.start_byte, base.end_byte))
+    for attr in attrs:
+        name = syntax.attr_name(attr)
+        if name is None:
+            return None
+        names.append(name)
+        spans.append((attr.start_byte, attr.end_byte))
+    return names, spans
+
+
+def _same_names(written: list[str], wanted: list[str]) -> bool:
+    return all(a == b or (_PYTHON_SET.match(a) is not None and _PYTHON_SET.match(b) is not None)
+               for a, b in zip(written, wanted, strict=True))

@@ -1,0 +1,65 @@
+"""What `fix` prints: a unified diff per file, then what was done and what is left."""
+
+from __future__ import annotations
+
+import difflib
+import os
+from pathlib import Path
+
+from nqd.console import Console
+from nqd.fix.plan import FixPlan
+
+
+def _shown(path: Path) -> str:
+    try:
+        return os.path.relpath(path)
+    except ValueError:
+        return str(path)
+
+
+def diff_text(plan: FixPlan) -> str:
+    out = []
+    for change in plan.files:
+        name = _shown(change.path)
+        before = change.before.decode("utf-8", "surrogateescape").splitlines(keepends=True)
+        after = change.after.decode("utf-8", "surrogateescape").splitlines(keepends=True)
+        for line in difflib.unified_diff(before, after, f"a/{name}", f"b/{name}"):
+            out.append(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n")
+    return "".join(out)
+
+
+def render_diff(plan: FixPlan, console: Console) -> None:
+    for line in diff_text(plan).splitlines():
+        style = ("green",) if line.startswith("+") and not line.startswith("+++") else \
+            ("red",) if line.startswith("-") and not line.startswith("---") else \
+            ("bold",) if line.startswith(("---", "+++", "@@")) else ()
+        console.print(console.style(line, *style))
+
+
+def render_summary(plan: FixPlan, console: Console, *, written: bool,
+                   run_dir: Path | None) -> None:
+    """The summary goes to stderr (diagnostics), so that stdout holds only the diff."""
+    info = console.info
+    info(f"nqd fix: NixOS {plan.from_release} → {plan.to_release}  ({plan.release_source})")
+    for applied in plan.applied:
+        info(f"  fixed   {_shown(applied.path)}  {applied.rule}  {applied.description}")
+    for refusal in plan.refused:
+        f = refusal.finding
+        info(f"  not fixed  {_shown(f.pos.path)}:{f.pos.line}  {f.rule}  {f.message}")
+        info(f"             ↳ {refusal.reason}")
+    for f in plan.manual:
+        info(f"  by hand  {_shown(f.pos.path)}:{f.pos.line}  {f.rule}  {f.message}")
+        note = f.fix_note or (f.change.migration if f.change else "")
+        if note:
+            info(f"           ↳ {note}")
+    files = len(plan.files)
+    if not plan.applied:
+        info("nothing to fix mechanically")
+    elif written:
+        info(f"wrote {len(plan.applied)} fixes to {files} files; `nqd fix --undo` restores "
+             f"them (originals in {run_dir})")
+    else:
+        info(f"{len(plan.applied)} fixes in {files} files (dry run: nothing written; "
+             f"`nqd fix --write` applies them)")
+    for directory in plan.flake_dirs:
+        info(f"next: nix flake update --flake {_shown(directory)}")
