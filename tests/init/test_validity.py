@@ -150,3 +150,11 @@ def test_ai_stack_is_rootless_and_local(tmp_path: Path, run_init: RunInit) -> No
                 assert port.text.decode().startswith('"127.0.0.1:'), port.text
     assert options[("users", "users", "alice", "linger")].text == b"true"
     assert options[("users", "users", "alice", "uid")].text == b"1000"
+
+
+def test_docs_list_every_fact() -> None:
+    from nqd.init.facts import FACTS
+
+    docs = (Path(__file__).parents[2] / "docs" / "init.md").read_text()
+    missing = [f.pattern for f in FACTS if f"`{f.pattern}`" not in docs]
+    assert missing == []

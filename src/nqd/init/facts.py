@@ -185,12 +185,14 @@ FACTS: tuple[OptionFact, ...] = (
     _f("home.stateVersion", "20.09", f"{_HM} modules/misc/version.nix", "home"),
     _f("programs.home-manager.enable", "20.09", f"{_HM} modules/programs/home-manager.nix",
        "home"),
-    _f("programs.git.enable", "20.09", f"{_HM} modules/programs/git.nix @95382060", "home"),
+    _f("programs.git.enable", "20.09", f"{_HM} modules/programs/git.nix", "home"),
     _f("programs.git.settings.**", "25.11",
-       f"{_HM} modules/programs/git.nix @95382060: settings replaces userName/userEmail/"
-       "extraConfig in release-25.11", "home"),
+       f"{_HM} modules/programs/git.nix @3ee51fbd L307-322: userName/userEmail/aliases renamed "
+       "to settings.user.name/settings.user.email/settings.alias (nqd knowledge 25.11)",
+       "home"),
     _f("programs.delta.enable", "25.11",
-       f"{_HM} modules/programs/delta.nix @0aba806c (moved out of programs.git.delta)", "home"),
+       f"{_HM} modules/programs/delta.nix @3ee51fbd L20 and @0aba806c (moved out of "
+       "programs.git.delta)", "home"),
     _f("programs.delta.enableGitIntegration", "25.11",
        f"{_HM} modules/programs/delta.nix @0aba806c (must be explicit)", "home"),
     _f("programs.neovim.enable", "20.09", f"{_HM} modules/programs/neovim.nix", "home"),
