@@ -68,3 +68,22 @@ def test_print_profile_is_a_valid_profile_setting_every_key(run_init: RunInit) -
     profile = build_profile(values, "default")
     assert profile.release == "26.05"
     assert profile.desktops == ("gnome",)
+
+
+def test_release_option_overrides_the_profile(tmp_path: Path, run_init: RunInit) -> None:
+    profile = tmp_path / "p.toml"
+    profile.write_text('release = "26.05"\n[desktop]\nenvironments = ["none"]\n')
+    out = tmp_path / "o"
+    code, _, err = run_init("--profile", str(profile), "--out", str(out), "--release", "25.11",
+                            "--non-interactive", "--root", str(EMPTY_ROOT))
+    assert code == 0, err
+    assert "nixos-25.11" in (out / "flake.nix").read_text()
+
+
+def test_out_must_be_a_directory(tmp_path: Path, run_init: RunInit) -> None:
+    target = tmp_path / "file"
+    target.write_text("x")
+    code, _, err = run_init("--out", str(target), "--non-interactive", "--root",
+                            str(EMPTY_ROOT))
+    assert code == 2
+    assert "--out must be a directory" in err
