@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-import pytest
-
 import pg_fixture
+import pytest
 
 
 def _cluster(name: str) -> Iterator[pg_fixture.PgCluster]:

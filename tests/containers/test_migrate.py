@@ -9,10 +9,10 @@ import threading
 import time
 from pathlib import Path
 
+import pg_fixture
 import psycopg
 import pytest
 
-import pg_fixture
 from nqd.cli import main
 from nqd.containers.migrate import MigrationFailed, migrate, table_checksums
 from nqd.errors import InputError

@@ -229,20 +229,26 @@ class _ComposeReader:
             path_text = item["path"] if isinstance(item, dict) else item
             env_path = (self.path.parent / self.text(path_text, f"{where}.env_file")).resolve()
             svc.environment_files.append(str(env_path))
+            optional = isinstance(item, dict) and item.get("required") is False
             svc.notes.append(f"env_file {env_path}: keep it outside the Nix store, mode 0600, "
-                             f"readable by the container's user")
+                             f"readable by the container's user"
+                             + ("; optional in Compose, but podman fails when it is missing"
+                                if optional else ""))
         svc.ports = [self._port(p, f"{where}.ports") for p in body.get("ports") or []]
         svc.volumes = [self._volume(v, f"{where}.volumes") for v in body.get("volumes") or []]
         self._command(svc, body, "command")
         self._command(svc, body, "entrypoint")
         self._depends_on(svc, body.get("depends_on"))
         self._networks(svc, body)
-        svc.labels = {k: v for k, v in _pairs(body.get("labels")).items()}
-        for key, value in list(svc.labels.items()):
-            if secret_name(key) or secret_value(value) or variables(value):
-                del svc.labels[key]
+        for key, value in _pairs(body.get("labels")).items():
+            if secret_name(key, value) or secret_value(value):
                 self.unsupported(body, "labels", f"{where}.labels.{key}",
                                  "label looks like a secret: not copied")
+                continue
+            try:
+                svc.labels[key] = interpolate(value, self.env)
+            except InterpolationError as exc:
+                self.unsupported(body, "labels", f"{where}.labels.{key}", str(exc))
         if "healthcheck" in body:
             svc.healthcheck = _healthcheck(body["healthcheck"])
         for field_name in ("user", "working_dir", "hostname"):
@@ -259,7 +265,7 @@ class _ComposeReader:
                                              "environment at compose time"))
                 continue
             names = variables(value)
-            if secret_name(key):
+            if secret_name(key, value):
                 svc.secrets.append(SecretRef(svc.name, key, "name looks secret", names, value))
             elif secret_value(value):
                 svc.secrets.append(SecretRef(svc.name, key, "value carries credentials",
@@ -332,13 +338,14 @@ class _ComposeReader:
             return
         new_args, moved, unresolved = protect_command(args, self.env)
         for var, original in moved.items():
-            svc.secrets.append(SecretRef(svc.name, var, "secret on the command line", (var,),
-                                         original))
+            svc.secrets.append(SecretRef(svc.name, var, "secret on the command line",
+                                         _referenced(var, args), original))
         if moved:
             svc.notes.append("command rewritten to `sh -c 'exec ...'` so that "
                              + ", ".join(f"${v}" for v in moved)
                              + " is read from the environment file, not the Nix store "
-                             "(the image needs a /bin/sh)")
+                             "(the image needs a /bin/sh, and its entrypoint script may skip setup "
+                             "such as dropping root)")
         for var in unresolved:
             svc.notes.append(f"${{{var}}} in the command has no value in .env: set it in the "
                              f"environment file")
@@ -537,3 +544,8 @@ def _pairs(value: Any, *, keep_none: bool = False, sep_chars: str = "=") -> dict
 def _safe_name(name: str) -> str:
     cleaned = re.sub(r"[^a-zA-Z0-9_.-]+", "-", name).strip("-._")
     return cleaned or "default"
+
+
+def _referenced(var: str, args: list[str]) -> tuple[str, ...]:
+    """(var,) when the command interpolated `${var}`/`$var`, else () (a literal value)."""
+    return (var,) if any(f"${{{var}" in a or f"${var}" in a for a in args) else ()

@@ -28,4 +28,6 @@ def read_inputs(paths: Sequence[Path]) -> Stack:
             raise InputError(f"{path}: unknown input kind (expected a compose .yml/.yaml, a "
                              f"podman .service unit or a Quadlet .container file)")
         stack.sources.append(path)
+    order = {str(p): i for i, p in enumerate(paths)}
+    stack.unsupported.sort(key=lambda u: (order.get(u.sort_key[0], len(order)), u.sort_key))
     return stack

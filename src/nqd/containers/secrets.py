@@ -12,8 +12,8 @@ import re
 from collections.abc import Mapping
 
 _SECRET_NAME = re.compile(
-    r"(PASSWORD|PASSWD|PASSPHRASE|_PWD$|^PWD_|TOKEN|SECRET|CREDENTIAL|PRIVATE|_KEY$|^KEY$|"
-    r"APIKEY|API_KEY|_KEY_)",
+    r"(PASSWORD|PASSWD|PASSPHRASE|(^|_)PASS(_|$)|_PWD$|^PWD_|TOKEN|SECRET|CREDENTIAL|"
+    r"PRIVATE|_KEY$|^KEY$|APIKEY|API_KEY|_KEY_)",
     re.IGNORECASE,
 )
 # a URL with inline credentials: scheme://user:pass@host
@@ -21,16 +21,25 @@ _URL_CREDENTIALS = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^/@:\s]*:[^/@\s]+@")
 # a libpq/ODBC-style connection string with a password field
 _DSN_PASSWORD = re.compile(r"(?:^|[\s;])(password|pwd)\s*=", re.IGNORECASE)
 # ${VAR}, ${VAR:-default}, ${VAR-default}, ${VAR:?err}, ${VAR?err}, ${VAR:+alt}, $VAR
+# `$$` (a literal `$`) is matched first so that `$$VAR` is not read as `$` + `$VAR`
 _INTERPOLATION = re.compile(
-    r"\$(?:\{(?P<braced>[A-Za-z_][A-Za-z0-9_]*)(?P<op>:?[-?+])?(?P<arg>[^}]*)\}"
+    r"(?P<escaped>\$\$)"
+    r"|\$(?:\{(?P<braced>[A-Za-z_][A-Za-z0-9_]*)(?P<op>:?[-?+])?(?P<arg>[^}]*)\}"
     r"|(?P<bare>[A-Za-z_][A-Za-z0-9_]*))"
 )
 _SECRET_FLAG = re.compile(r"^--?[A-Za-z0-9-]*(pass|password|passwd|token|secret|api-?key)"
                           r"[A-Za-z0-9-]*$", re.IGNORECASE)
 
 
-def secret_name(key: str) -> bool:
-    """Whether an environment variable's name says it carries a secret."""
+_REFERENCE_SUFFIX = ("_FILE", "_PATH", "_DIR")
+
+
+def secret_name(key: str, value: str | None = None) -> bool:
+    """Whether an environment variable's name says it carries a secret. A `*_FILE`/`*_PATH`
+    variable holding an absolute path (`POSTGRES_PASSWORD_FILE=/run/secrets/pg`) points at
+    a secret and is not one."""
+    if value is not None and key.upper().endswith(_REFERENCE_SUFFIX) and value.startswith("/"):
+        return False
     return bool(_SECRET_NAME.search(key))
 
 
@@ -47,7 +56,7 @@ def secret_flag(flag: str) -> bool:
 def variables(value: str) -> tuple[str, ...]:
     """The `${VAR}`/`$VAR` names a Compose value interpolates (`$$` is a literal `$`)."""
     names: list[str] = []
-    for match in _INTERPOLATION.finditer(value.replace("$$", "")):
+    for match in _INTERPOLATION.finditer(value):
         name = match.group("braced") or match.group("bare")
         if name and name not in names:
             names.append(name)
@@ -65,8 +74,10 @@ def interpolate(value: str, env: Mapping[str, str]) -> str:
     Raises InterpolationError for `${VAR:?message}` or an unset variable without default.
     """
     def replace(match: re.Match[str]) -> str:
-        name = match.group("braced") or match.group("bare")
-        op, arg = match.group("op"), match.group("arg") or ""
+        if match.group("escaped"):
+            return "$"
+        name = str(match.group("braced") or match.group("bare"))
+        op, arg = match.group("op"), (match.group("arg") or "").replace("$$", "$")
         present = name in env and (env[name] != "" or not (op or "").startswith(":"))
         if op in (":+", "+"):
             return arg if present else ""
@@ -78,8 +89,7 @@ def interpolate(value: str, env: Mapping[str, str]) -> str:
             raise InterpolationError(f"${{{name}}} is required: {arg}".rstrip(": "))
         raise InterpolationError(f"${{{name}}} is not set and has no default")
 
-    parts = value.split("$$")
-    return "$".join(_INTERPOLATION.sub(replace, part) for part in parts)
+    return _INTERPOLATION.sub(replace, value)
 
 
 def read_dotenv(text: str) -> dict[str, str]:
@@ -147,27 +157,36 @@ def protect_command(
                 pending_flag = flag
             continue
         names = variables(arg)
-        if not names:
-            words.append([(arg.replace("$$", "$"), False)])
-            continue
-        if all(not secret_name(n) and n in env for n in names):
+        if all(not secret_name(n) for n in names):
             try:
-                words.append([(interpolate(arg, env), False)])
-                continue
+                resolved = interpolate(arg, env)
             except InterpolationError:
-                pass
+                resolved = None
+            if resolved is not None and not secret_value(resolved):
+                words.append([(resolved, False)])
+                continue
+            if resolved is not None:  # credentials in the text itself (a URL with a password)
+                previous = words[-1][0][0] if words and len(words[-1]) == 1 else ""
+                name = _value_variable(flag, "") if arg.startswith("-") and eq else (
+                    _flag_variable(previous) if previous.startswith("-") else "SECRET_ARG")
+                moved[name] = resolved
+                prefix = flag + "=" if arg.startswith("-") and eq else ""
+                words.append([(prefix, False), (name, True)])
+                continue
         segments: list[tuple[str, bool]] = []
         position = 0
         for match in _INTERPOLATION.finditer(arg):
-            name = match.group("braced") or match.group("bare")
-            segments.append((arg[position:match.start()], False))
+            if match.group("escaped"):
+                continue
+            name = str(match.group("braced") or match.group("bare"))
+            segments.append((arg[position:match.start()].replace("$$", "$"), False))
             segments.append((name, True))
             if secret_name(name) or name not in env:
                 moved.setdefault(name, env.get(name, ""))
                 if not secret_name(name) and name not in env:
                     unresolved.append(name)
             position = match.end()
-        segments.append((arg[position:], False))
+        segments.append((arg[position:].replace("$$", "$"), False))
         words.append(segments)
     if not moved and all(len(w) == 1 and not w[0][1] for w in words):
         return [w[0][0] for w in words], {}, unresolved
@@ -179,7 +198,7 @@ def _value_variable(flag: str, value: str) -> str:
     """The variable a secret flag's value comes from: `${VAR}` itself, else one named
     after the flag (`--requirepass` → `REQUIREPASS`)."""
     match = _INTERPOLATION.fullmatch(value)
-    if match and not match.group("op"):
+    if match and not match.group("escaped") and not match.group("op"):
         return str(match.group("braced") or match.group("bare"))
     return _flag_variable(flag)
 

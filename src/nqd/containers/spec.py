@@ -48,8 +48,18 @@ class HealthCheck:
 class Unsupported:
     """An input field nqd did not convert, with where it was and why."""
 
-    where: str  # "docker-compose.yml: services.db.build"
+    where: str  # "docker-compose.yml:12: services.db.build"
     reason: str
+
+    @property
+    def sort_key(self) -> tuple[str, int, str]:
+        """File, then line: the report reads top to bottom like the input."""
+        import re
+
+        match = re.match(r"^(.*?):(\d+):", self.where)
+        if match:
+            return match.group(1), int(match.group(2)), self.where
+        return self.where.split(":", 1)[0], 0, self.where
 
 
 @dataclass(frozen=True)

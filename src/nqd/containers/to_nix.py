@@ -146,9 +146,10 @@ def _container(svc: Service, stack: Stack, options: ImportOptions, warnings: lis
         env_files.append(path)
         secret_file = SecretFile(path, svc.name)
         for ref in svc.secrets:
-            secret_file.keys.append((ref.key, ref.reason, ref.variables))
+            if all(key != ref.key for key, _, _ in secret_file.keys):
+                secret_file.keys.append((ref.key, ref.reason, ref.variables))
         secret_files.append(secret_file)
-        notes.append(f"secrets {', '.join(r.key for r in svc.secrets)} → {path} "
+        notes.append(f"secrets {', '.join(k for k, _, _ in secret_file.keys)} → {path} "
                      f"(create it, mode 0600, owner {options.owner})")
     if env_files:
         entries.append(("environmentFiles", env_files))

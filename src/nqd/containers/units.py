@@ -153,6 +153,13 @@ def _read_service_unit(unit: UnitFile, stack: Stack) -> None:
         default_name = default_name.removeprefix(prefix)
     env = _unit_env(unit)
     svc = podman_run(argv, unit.path, f"{unit.path}:{line}", default_name, env, stack)
+    passed = {w.partition("=")[0] for w in argv} | {
+        s.key for s in svc.secrets} | set(svc.environment)
+    unused = [key for key in env if key not in passed and f"${key}" not in command
+              and f"${{{key}}}" not in command]
+    if unused:
+        svc.notes.append("Environment= of the old unit not passed to the container: "
+                         + ", ".join(unused))
     svc.depends_on = [d for d in _dependencies(unit) if d != svc.name]
     for env_file in unit.values("Service", "EnvironmentFile"):
         svc.environment_files.append(env_file.lstrip("-"))
@@ -286,11 +293,12 @@ def podman_run(argv: list[str], path: Path, where: str, default_name: str,
         new_args, moved, unresolved = protect_command(args, env)
         for var, original in moved.items():
             svc.secrets.append(SecretRef(svc.name, var, "secret on the command line",
-                                         (var,), original))
+                                         _referenced(var, args), original))
         if moved:
             svc.notes.append("command rewritten to `sh -c 'exec ...'` so that "
                              + ", ".join(f"${v}" for v in moved)
-                             + " is read from the environment file (the image needs a /bin/sh)")
+                             + " is read from the environment file (the image needs a /bin/sh, "
+                             "and its entrypoint script may skip setup such as dropping root)")
         for var in unresolved:
             svc.notes.append(f"${var} in the command has no value: set it in the environment file")
         svc.cmd = new_args
@@ -361,9 +369,9 @@ def _option(svc: Service, flag: str, value: str | None, env: dict[str, str], whe
                 svc.secrets.append(SecretRef(svc.name, key, "inherited from the unit's "
                                              "environment"))
                 return
-        if secret_name(key) or secret_value(val):
-            svc.secrets.append(SecretRef(svc.name, key, "name looks secret" if secret_name(key)
-                                         else "value carries credentials", (), val))
+        if secret_name(key, val) or secret_value(val):
+            why = "name looks secret" if secret_name(key, val) else "value carries credentials"
+            svc.secrets.append(SecretRef(svc.name, key, why, (), val))
         else:
             svc.environment[key] = val
     elif flag == "--env-file":
@@ -445,3 +453,8 @@ def _health(health: dict[str, str]) -> HealthCheck:
     return HealthCheck(test, health.get("--health-interval"), health.get("--health-timeout"),
                        int(retries) if retries and retries.isdigit() else None,
                        health.get("--health-start-period"))
+
+
+def _referenced(var: str, args: list[str]) -> tuple[str, ...]:
+    """(var,) when the command interpolated `${var}`/`$var`, else () (a literal value)."""
+    return (var,) if any(f"${{{var}" in a or f"${var}" in a for a in args) else ()
