@@ -18,7 +18,8 @@ CONFIG = {
         {
           inputs.nixpkgs.url = "github:NixOS/nixpkgs/nixos-25.05";
           outputs = { nixpkgs, ... }: {
-            nixosConfigurations.box = nixpkgs.lib.nixosSystem { modules = [ ./configuration.nix ]; };
+            nixosConfigurations.box =
+              nixpkgs.lib.nixosSystem { modules = [ ./configuration.nix ]; };
           };
         }
     """,

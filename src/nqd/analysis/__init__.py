@@ -1,1 +1,1 @@
-"""Analysis: configuration model × release knowledge → findings."""
+"""Analysis: configuration model x release knowledge → findings."""

@@ -16,7 +16,16 @@ from nqd.model.extract import (
     set_context,
 )
 from nqd.model.files import SourceFile, discover, read_source
-from nqd.model.types import ConfigModel, Context, Diagnostic, FileModel, LockedInput
+from nqd.model.types import (
+    ConfigModel,
+    Context,
+    Diagnostic,
+    FileModel,
+    LockedInput,
+    OptionDef,
+    PackageRef,
+    ReadRef,
+)
 
 PARALLEL_THRESHOLD = 150  # files; below this a worker pool costs more than it saves
 
@@ -175,7 +184,9 @@ def _guess_context(fact: FileFacts) -> Context:
 
 
 def _file_model(fact: FileFacts, context: Context) -> FileModel:
-    for value in (*fact.options, *fact.packages, *fact.reads):
+    values: list[OptionDef | PackageRef | ReadRef] = [*fact.options, *fact.packages,
+                                                       *fact.reads]
+    for value in values:
         if value.context is Context.UNKNOWN:
             set_context(value, context)
     return FileModel(
@@ -228,7 +239,7 @@ def _cycles(edges: dict[Path, list[tuple[Path, ImportRef]]]) -> list[Diagnostic]
             target, ref = out[index]
             state = color.get(target, white)
             if state == grey:
-                loop = trail[trail.index(target):] + [target]
+                loop = [*trail[trail.index(target):], target]
                 names = " → ".join(p.name for p in loop)
                 problems.append(Diagnostic("import-cycle", f"import cycle: {names}", node,
                                            ref.pos))

@@ -166,7 +166,8 @@ class _Extractor:
                     return context
             return Context.UNKNOWN
 
-        for ref in [*self.facts.packages, *self.facts.reads]:
+        refs: list[PackageRef | ReadRef] = [*self.facts.packages, *self.facts.reads]
+        for ref in refs:
             set_context(ref, context_at(ref.span))
 
     # -- modules -------------------------------------------------------------------------
@@ -298,13 +299,15 @@ class _Extractor:
                 and path[:2] == ("home-manager", "users") and len(path) >= 3:
             self.home_manager_user(value, path, spans, binding, first_part, wrappers)
             return
-        if context in (Context.NIXOS, Context.UNKNOWN) and path == ("home-manager", "sharedModules"):
+        nixos_like = context in (Context.NIXOS, Context.UNKNOWN)
+        if nixos_like and path == ("home-manager", "sharedModules"):
             self.imports(value, Context.HOME_MANAGER)
         if value.type == "apply_expression":
             func, args = application(value)
             name = function_name(func)
-            if name == "mkMerge" and len(args) == 1 and strip_parens(args[0]).type == "list_expression":
-                for element in strip_parens(args[0]).named_children:
+            merged = strip_parens(args[0]) if name == "mkMerge" and len(args) == 1 else None
+            if merged is not None and merged.type == "list_expression":
+                for element in merged.named_children:
                     self.values(element, path, spans, context, binding, first_part,
                                 (*wrappers, "mkMerge"))
                 return
@@ -318,8 +321,9 @@ class _Extractor:
         is_set = body.type in _ATTRSETS
         if path:
             self.facts.options.append(OptionDef(
-                path=path, context=context, pos=self.pos(spans[first_part][0] if first_part < len(spans) else binding.start_byte,
-                                                         spans[-1][1]),
+                path=path, context=context,
+                pos=self.pos(spans[first_part][0] if first_part < len(spans)
+                             else binding.start_byte, spans[-1][1]),
                 binding_span=(binding.start_byte, binding.end_byte), attr_spans=spans,
                 value_span=(value.start_byte, value.end_byte), value_type=value.type,
                 literal=_literal(value), first_part=first_part, wrappers=wrappers,
@@ -585,9 +589,7 @@ def _module_body(expr: Node) -> Node | None:
     for _ in range(20):
         if expr is None:
             return None
-        if expr.type == "function_expression":
-            expr = strip_parens(expr.child_by_field_name("body"))
-        elif expr.type in ("let_expression", "with_expression"):
+        if expr.type == "function_expression" or expr.type in ("let_expression", "with_expression"):
             expr = strip_parens(expr.child_by_field_name("body"))
         else:
             return expr
@@ -629,11 +631,12 @@ def _operator(node: Node) -> str:
 
 def _literal(node: Node) -> str | bool | int | None:
     if node.type in ("string_expression", "indented_string_expression"):
-        return static_string(node)
+        value: str | None = static_string(node)
+        return value
     if node.type == "variable_expression":
-        text = node.text.decode()
+        text = str(node.text.decode())
         if text in ("true", "false"):
             return text == "true"
     if node.type == "integer_expression":
-        return int(node.text.decode())
+        return int(str(node.text.decode()))
     return None

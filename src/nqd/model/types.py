@@ -7,7 +7,6 @@ from enum import StrEnum
 from pathlib import Path
 
 
-
 @dataclass(frozen=True)
 class SourcePos:
     """A span in a file: 1-based line/column (characters) and the byte range."""

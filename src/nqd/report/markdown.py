@@ -6,7 +6,6 @@ from __future__ import annotations
 from itertools import groupby
 
 from nqd.analysis.engine import CheckResult
-from nqd.knowledge.model import Severity
 from nqd.model.types import Context
 from nqd.report.common import display_path, summary
 

@@ -51,10 +51,10 @@ def check(ctx: RuleContext) -> Iterable[Finding]:
         for path, change in entries:
             index.setdefault((area, path[0]), []).append((path, change))
     for option in ctx.model.options():
-        area = AREA_OF_CONTEXT.get(option.context)
-        if area is None or not option.path or option.path[0] is None:
+        option_area = AREA_OF_CONTEXT.get(option.context)
+        if option_area is None or not option.path or option.path[0] is None:
             continue
-        for path, change in index.get((area, option.path[0]), ()):
+        for path, change in index.get((option_area, option.path[0]), ()):
             if option.covers(path):
                 yield finding(option, change, path)
 

@@ -37,9 +37,10 @@ def check(ctx: RuleContext) -> Iterable[Finding]:
     for ref in ctx.model.packages():
         parts = normalise(ref.attr).split(".")
         for length in range(len(parts), 0, -1):
-            change = changes.get(".".join(parts[:length]))
-            if change is None:
+            found = changes.get(".".join(parts[:length]))
+            if found is None:
                 continue
+            change = found
             rule = RENAMED if change.kind is Kind.RENAMED_PACKAGE else REMOVED
             name = ".".join(parts[:length])
             if change.kind is Kind.RENAMED_PACKAGE:
