@@ -9,6 +9,9 @@ flake pinning 25.05, and stand-in executables (see `standins/`) on a PATH of the
 
 from __future__ import annotations
 
+import contextlib
+import importlib.util
+import io
 import json
 import os
 import shutil
@@ -25,10 +28,21 @@ USER = "alice"
 HOST = "ws"
 
 
+def _load_simlib(path: Path) -> Any:
+    """This root's own copy of simlib (its paths are computed from where it lives)."""
+    spec = importlib.util.spec_from_file_location(f"simlib_{id(path)}", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 class SimulatedNixOS:
     """A temporary root that behaves like a NixOS workstation for nqd's upgrade."""
 
-    def __init__(self, base: Path, *, generations: int = 2, home_manager: bool = True) -> None:
+    def __init__(self, base: Path, *, generations: int = 2, home_manager: bool = True,
+                 monkeypatch: Any = None) -> None:
+        self.monkeypatch = monkeypatch
         self.root = base / "root"
         self.sim = self.root / "sim"
         self.bin = self.sim / "bin"
@@ -43,11 +57,7 @@ class SimulatedNixOS:
             if script.is_file():
                 shutil.copy2(script, self.bin / script.name)
                 (self.bin / script.name).chmod(0o755)
-        sys.path.insert(0, str(self.bin))
-        try:
-            import simlib  # type: ignore[import-not-found]
-        finally:
-            sys.path.remove(str(self.bin))
+        simlib = _load_simlib(self.bin / "simlib.py")
         self._lib = simlib
         # Older generations of 25.05 systems, the newest one running.
         for n in range(1, generations + 1):
@@ -135,17 +145,51 @@ class SimulatedNixOS:
     def env(self) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items() if not k.startswith(("NQD_", "XDG_"))}
         env.update(
-            PATH=f"{self.bin}{os.pathsep}{env.get('PATH', '')}",
+            PATH=os.pathsep.join([str(self.bin), str(self._fast_python_dir()),
+                                  env.get("PATH", "")]),
+            SIM_NQD_PYTHON=sys.executable,
             NQD_ROOT=str(self.root), HOME=str(self.home), USER=USER, LOGNAME=USER,
             XDG_STATE_HOME=str(self.state_home), XDG_CONFIG_HOME=str(self.home / ".config"),
             NQD_SELF_COMMAND=str(self.bin / "nqd"), NO_COLOR="1",
         )
         return env
 
-    def nqd(self, *args: str, input: str = "", timeout: float = 60) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([sys.executable, "-m", "nqd", *args], env=self.env(),
-                              input=input, capture_output=True, text=True, timeout=timeout,
-                              cwd=self.home)
+    def _fast_python_dir(self) -> Path:
+        """A directory whose `python3` starts quickly (not a pyenv shim) for the stand-ins."""
+        directory = self.sim / "python"
+        if not directory.exists():
+            directory.mkdir()
+            fast = Path("/usr/bin/python3")
+            (directory / "python3").symlink_to(fast if fast.exists() else Path(sys.executable))
+        return directory
+
+    def nqd(self, *args: str, input: str = "",
+            timeout: float = 60) -> subprocess.CompletedProcess[str]:
+        """Run nqd with this host's environment: in this process when the host was given
+        pytest's `monkeypatch` (faster), else as a subprocess."""
+        if self.monkeypatch is None:
+            return subprocess.run([sys.executable, "-m", "nqd", *args], env=self.env(),
+                                  input=input, capture_output=True, text=True,
+                                  timeout=timeout, cwd=self.home)
+        from nqd.cli import main
+
+        mp = self.monkeypatch
+        with mp.context() as patch:
+            for name in list(os.environ):
+                if name.startswith(("NQD_", "XDG_")):
+                    patch.delenv(name)
+            for name, value in self.env().items():
+                patch.setenv(name, value)
+            out, err = io.StringIO(), io.StringIO()
+            patch.setattr(sys, "stdin", io.StringIO(input))
+            patch.setattr(sys, "stdout", out)
+            patch.setattr(sys, "stderr", err)
+            patch.chdir(self.home)
+            try:
+                code = main(list(args))
+            except SystemExit as exc:
+                code = exc.code if isinstance(exc.code, int) else 2
+        return subprocess.CompletedProcess(["nqd", *args], code, out.getvalue(), err.getvalue())
 
     def upgrade(self, *extra: str, input: str = "") -> subprocess.CompletedProcess[str]:
         return self.nqd("upgrade", "--to", "25.11", "--flake", str(self.flake), "--min-free",
@@ -170,10 +214,8 @@ class SimulatedNixOS:
                     raise AssertionError(f"nqd never reached {step}")
                 time.sleep(0.05)
         finally:
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.killpg(proc.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
             proc.wait(timeout=10)
             if proc.stdout:
                 proc.stdout.close()

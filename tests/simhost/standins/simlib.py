@@ -9,7 +9,8 @@ generations as real symlinks, the way NixOS does:
     $XDG_STATE_HOME/nix/profiles/home-manager -> home-manager-1-link -> .../activate's dir
 
 Every invocation is appended to ROOT/sim/calls.jsonl. ROOT/sim/control.json injects
-failures (`"fail": ["nixos-rebuild build", ...]`) and hangs (`"hang": [...]`; the stand-in
+failures (`"fail": ["nixos-rebuild build", ...]`, or `"fail_once"`) and hangs
+(`"hang": [...]`; the stand-in
 first creates ROOT/sim/reached/<step> so a test knows where it stopped).
 """
 
@@ -72,6 +73,11 @@ def checkpoint(step: str, argv: list[str]) -> None:
         time.sleep(3600)
     if step in ctl.get("fail", []):
         die(f"simulated failure injected at '{step}'")
+    once = SIM / "failed-once" / step.replace(" ", "_")
+    if step in ctl.get("fail_once", []) and not once.exists():
+        once.parent.mkdir(exist_ok=True)
+        once.write_text("")
+        die(f"simulated one-time failure injected at '{step}'")
 
 
 def die(message: str, code: int = 1) -> None:
@@ -168,8 +174,7 @@ def make_system(out: Path, release: str) -> None:
     (out / "packages.json").write_text(json.dumps(PACKAGES[release]))
     (out / "nixos-version").write_text(release + "\n")
     script = out / "bin" / "switch-to-configuration"
-    script.write_text(f"#!/usr/bin/env python3\nimport sys\nsys.path.insert(0, {str(SIM / 'bin')!r})\n"
-                      f"import simlib\nsimlib.switch_to_configuration({str(out)!r})\n")
+    script.write_text(_script(f"switch_to_configuration({str(out)!r})"))
     script.chmod(0o755)
 
 
@@ -188,9 +193,14 @@ def make_home(out: Path, release: str) -> None:
     out.mkdir(parents=True)
     (out / "packages.json").write_text(json.dumps(HOME_PACKAGES[release]))
     script = out / "activate"
-    script.write_text(f"#!/usr/bin/env python3\nimport sys\nsys.path.insert(0, {str(SIM / 'bin')!r})\n"
-                      f"import simlib\nsimlib.activate({str(out)!r})\n")
+    script.write_text(_script(f"activate({str(out)!r})"))
     script.chmod(0o755)
+
+
+def _script(call: str) -> str:
+    """A store-path script (switch-to-configuration, activate) calling into this module."""
+    return (f"#!/usr/bin/env python3\nimport sys\nsys.path.insert(0, {str(SIM / 'bin')!r})\n"
+            f"import simlib\nsimlib.{call}\n")
 
 
 def hm_profile() -> Path:
