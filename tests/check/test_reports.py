@@ -145,3 +145,20 @@ def test_output_file_is_written_and_stdout_stays_clean(
     out, err = capsys.readouterr()
     assert code == 1 and out == "" and "wrote sarif report" in err
     assert json.loads(target.read_text())["version"] == "2.1.0"
+
+
+def test_multi_hop_keeps_the_rename_when_the_next_hop_only_notes_behaviour(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.check.helpers import change, write_kb
+
+    write_kb(tmp_path / "kb", {
+        ("25.05", "25.11"): [change("nixos", "renamed-option", "a.old", "a.new", fixable=True)],
+        ("25.11", "26.05"): [change("nixos", "behaviour", "a.new", None, message="a.new acts")],
+    })
+    monkeypatch.setenv("NQD_KNOWLEDGE_DIR", str(tmp_path / "kb"))
+    write_tree(tmp_path / "cfg", {"configuration.nix": "{ ... }: { a.old = 1; }\n"})
+    code, out = run(["check", str(tmp_path / "cfg"), "--from", "25.05", "--to", "26.05",
+                     "--format", "json"], capsys)
+    rules = {(f["rule"], f["replacement"]) for f in json.loads(out)["findings"]}
+    assert ("NQD101", "a.new") in rules

@@ -183,6 +183,12 @@ class KnowledgeBase:
             yield from self.pairs[key].changes
 
 
+# What a later hop may do to a renamed thing: rename it again or remove it. Behaviour
+# notes and changed defaults about the new name stay separate changes.
+_FOLLOWED = frozenset({Kind.RENAMED_OPTION, Kind.RENAMED_PACKAGE, Kind.REMOVED_OPTION,
+                       Kind.REMOVED_MODULE, Kind.REMOVED_PACKAGE})
+
+
 def _follow(change: Change, later: dict[tuple[Area, str | None, str], list[Change]]) -> Change:
     from dataclasses import replace
 
@@ -193,7 +199,7 @@ def _follow(change: Change, later: dict[tuple[Area, str | None, str], list[Chang
         nexts = [
             c for c in later.get((change.area, current.new, family), [])
             if Release.parse(c.from_release) >= Release.parse(current.to_release)
-            and c.id not in seen
+            and c.id not in seen and c.kind in _FOLLOWED
         ]
         if not nexts:
             return current
@@ -210,6 +216,6 @@ def _follow(change: Change, later: dict[tuple[Area, str | None, str], list[Chang
             return replace(
                 current, kind=step.kind, new=step.new, to_release=step.to_release,
                 evidence=merged_evidence, severity=step.severity, fixable=False,
-                message=f"{current.message}; then in {step.to_release}: {step.message}",
+                message=f"renamed to {current.new} in {current.to_release}, then: {step.message}",
                 migration=step.migration or current.migration,
             )
