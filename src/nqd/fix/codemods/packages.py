@@ -17,6 +17,7 @@ from nqd.model.extract import _PACKAGE_METHODS
 from nqd.model.types import PackageRef
 from nqd.nix import emit, syntax
 from nqd.nix.edits import Edit
+from nqd.nix.parser import Node
 
 NAME = "packages"
 EXPLANATION = "replace the package's old attribute name by the new one"
@@ -37,14 +38,8 @@ def fix(ctx: FileContext, finding: Finding) -> Outcome:
                 and r.pos.end_byte == finding.pos.end_byte), None)
     if ref is None:
         return Refusal(finding, "the package reference was not found in the file")
-    node = ctx.root.descendant_for_byte_range(*ref.span)
-    while node is not None and not (node.start_byte == ref.span[0]
-                                    and node.type in ("select_expression",
-                                                      "variable_expression", "identifier")):
-        node = node.parent
+    node = _reference_node(ctx, ref)
     if node is None:
-        return Refusal(finding, "the package reference was not found in the syntax tree")
-    if node.type == "identifier":
         return Refusal(finding, f"`inherit (pkgs) {change.old}` binds the old name: write "
                                 f"`{change.old.split('.')[-1]} = pkgs.{change.new};` by hand")
     old, new = change.old.split("."), change.new.split(".")
@@ -72,6 +67,17 @@ def fix(ctx: FileContext, finding: Finding) -> Outcome:
     replacement = emit.attrpath(new)
     return Fix(finding, (Edit(ctx.path, start, end, replacement),),
                f"package {change.old} → {change.new}", touched=((start, end),))
+
+
+def _reference_node(ctx: FileContext, ref: PackageRef) -> Node | None:
+    """The select or variable expression of the reference (None: an `inherit` name)."""
+    node = ctx.root.descendant_for_byte_range(*ref.span)
+    found = None
+    while node is not None and (node.start_byte, node.end_byte) == ref.span:
+        if node.type in ("select_expression", "variable_expression"):
+            found = node
+        node = node.parent
+    return found
 
 
 def _written_names(ref: PackageRef, node: object) -> tuple[list[str], list[tuple[int, int]]] \

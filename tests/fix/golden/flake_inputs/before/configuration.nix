@@ -1,0 +1,4 @@
+{ ... }:
+{
+  system.stateVersion = "25.05";
+}

@@ -1,0 +1,12 @@
+{ config, lib, pkgs, ... }:
+
+{
+  # GNOME as the fallback session.
+  services.desktopManager.gnome.enable = true; # keep this comment
+  services.displayManager.gdm.enable = lib.mkForce true;
+
+  # A user option that merely shares a suffix with a renamed one: untouched.
+  my.services.xserver.desktopManager.gnome.enable = true;
+
+  system.stateVersion = "25.05";
+}

@@ -1,0 +1,11 @@
+{ config, lib, ... }:
+
+{
+  services.logind = {
+    settings.Login = {
+      HandlePowerKey = "poweroff";
+      HandleLidSwitch = "suspend";
+    };
+  };
+  system.stateVersion = "25.05";
+}

@@ -1,0 +1,16 @@
+{ config, lib, pkgs, ... }:
+
+{
+  # Lock when idle; suspend on lid close.
+  services.logind.extraConfig = ''
+    # idle handling
+    IdleAction=lock
+    IdleActionSec=15min
+    KillUserProcesses=no
+    InhibitDelayMaxSec=5
+  '';
+
+  systemd.extraConfig = lib.mkForce "DefaultTimeoutStopSec=10s";
+
+  system.stateVersion = "25.05";
+}
