@@ -93,11 +93,14 @@ def _check_dumpall(path: Path) -> None:
 def dump_redis(cfg: RedisBackup, workdir: Path) -> list[Dump]:
     """BGSAVE, wait for it to finish successfully, copy the RDB (and the AOF if enabled)."""
     import redis
+    from redis.backoff import NoBackoff
+    from redis.retry import Retry
 
     conn = cfg.conn
     client = redis.Redis(host=conn.host, port=conn.port, db=conn.db, username=conn.username,
                          password=conn.password(), socket_timeout=conn.timeout,
-                         socket_connect_timeout=conn.timeout)
+                         socket_connect_timeout=conn.timeout,
+                         retry=Retry(NoBackoff(), 0))
     try:
         data_dir, rdb_name, aof = _redis_layout(client, cfg)
         _bgsave(client, cfg.save_timeout)

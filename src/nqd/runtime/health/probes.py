@@ -105,6 +105,8 @@ def query_probe(conn: PostgresConn, query: str, expect: str | None, timeout: flo
 
 def redis_probe(conn: RedisConn, timeout: float) -> Outcome:
     import redis
+    from redis.backoff import NoBackoff
+    from redis.retry import Retry
 
     where = f"{conn.host}:{conn.port}"
     try:
@@ -113,7 +115,8 @@ def redis_probe(conn: RedisConn, timeout: float) -> Outcome:
         return fail(str(exc))
     client = redis.Redis(host=conn.host, port=conn.port, db=conn.db, username=conn.username,
                          password=password, socket_timeout=min(conn.timeout, timeout),
-                         socket_connect_timeout=min(conn.timeout, timeout))
+                         socket_connect_timeout=min(conn.timeout, timeout),
+                         retry=Retry(NoBackoff(), 0))
     try:
         client.ping()
         server = client.info("server")

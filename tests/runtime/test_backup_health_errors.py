@@ -1,0 +1,100 @@
+"""Bad input ends with one line on stderr and exit code 2 (or 1 for a failed check), never a
+traceback: bad TOML, unknown keys, missing backups, unreadable archives and baselines."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from nqd.config import load_config
+
+
+def _one_line_error(proc, rc: int, *words: str) -> None:
+    assert proc.returncode == rc, (proc.stdout, proc.stderr)
+    assert "Traceback" not in proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: "), proc.stderr
+    for word in words:
+        assert word in lines[0], lines[0]
+
+
+def test_bad_toml(nqd_env):
+    nqd_env.write_config("[backup\npaths = [")
+    _one_line_error(nqd_env.run("backup", "list"), 2, "invalid TOML")
+    _one_line_error(nqd_env.run("health"), 2, "invalid TOML")
+
+
+@pytest.mark.parametrize(("text", "words"), [
+    ("[backup]\npath = []\n", ("backup.path", "unknown key")),
+    ("[backup]\ncompression = 'lz4'\n", ("backup.compression", "zstd, gzip")),
+    ("[backup.postgresql]\nport = 'x'\n", ("backup.postgresql.port", "integer")),
+    ("[[health.http]]\nurl = 'http://x'\n", ("health.http[0].name", "required")),
+    ("[health]\ntimeout = -1\n", ("health.timeout", "positive")),
+])
+def test_config_errors_name_the_key(nqd_env, text, words):
+    nqd_env.write_config(text)
+    _one_line_error(nqd_env.run("backup", "list"), 2, *words)
+
+
+def test_config_defaults_and_fallbacks(nqd_env, tmp_path):
+    cfg = load_config()
+    assert cfg.backup.directory == nqd_env.backups
+    assert cfg.backup.compression == "zstd"
+    assert [h.url for h in cfg.health.http] == ["http://127.0.0.1:8000/health",
+                                                "http://127.0.0.1:8091/health"]
+    path = nqd_env.write_config('flake = "~/nix"\n[backup.postgresql]\nport = 5433\n'
+                                'password_file = "pw"\n')
+    cfg = load_config()
+    assert cfg.flake_dir == nqd_env.home / "nix"
+    assert cfg.health.postgresql is not None and cfg.health.postgresql.port == 5433
+    assert cfg.backup.postgresql is not None
+    assert cfg.backup.postgresql.conn.password_file == path.parent / "pw"
+
+
+def test_missing_config_file_given_explicitly(nqd_env, tmp_path):
+    _one_line_error(nqd_env.run("health", "--config", str(tmp_path / "nope.toml")), 2,
+                    "does not exist")
+
+
+def test_missing_backup_id(nqd_env):
+    _one_line_error(nqd_env.run("backup", "verify", "20990101T000000Z"), 2, "no backup")
+    _one_line_error(nqd_env.run("backup", "restore", "latest", "--to", "/tmp/x"), 2,
+                    "no backups")
+
+
+def test_unreadable_archive(nqd_env, tmp_path):
+    proc = nqd_env.run("backup", "create", "--no-defaults", "--no-databases", "--path",
+                       str(nqd_env.home), "--json")
+    out = json.loads(proc.stdout)
+    with open(out["archive"], "wb") as handle:
+        handle.write(b"this is not zstd at all")
+    verify = nqd_env.run("backup", "verify", out["id"])
+    assert verify.returncode == 1 and "archive unreadable" in verify.stdout
+    assert "Traceback" not in verify.stderr
+    _one_line_error(nqd_env.run("backup", "restore", out["id"], "--to", str(tmp_path / "o")),
+                    2, "archive unreadable")
+    (nqd_env.backups / out["id"] / "manifest.json").write_text("{not json")
+    _one_line_error(nqd_env.run("backup", "verify", out["id"]), 2, "bad JSON")
+    listing = nqd_env.run("backup", "list")
+    assert listing.returncode == 0 and "broken" in listing.stdout
+
+
+def test_bad_baseline_and_checks_file(nqd_env, tmp_path):
+    nqd_env.write_config("[health]\ndefault_http = false\n[health.python]\nmodules = []\n")
+    baseline = tmp_path / "b.json"
+    baseline.write_text('{"format": "something-else"}')
+    _one_line_error(nqd_env.run("health", "--compare", str(baseline)), 2, "not an nqd health")
+    _one_line_error(nqd_env.run("health", "--compare", str(tmp_path / "none.json")), 2,
+                    "cannot read baseline")
+    checks = tmp_path / "checks.toml"
+    checks.write_text('[[tcp]]\nname = "x"\n')
+    _one_line_error(nqd_env.run("health", "--checks", str(checks)), 2, "tcp[0].port",
+                    "required")
+
+
+def test_usage_errors(nqd_env):
+    proc = nqd_env.run("backup")
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    proc = nqd_env.run("backup", "prune")
+    assert proc.returncode == 2 and "--keep" in proc.stderr
