@@ -75,6 +75,20 @@ def test_unresolvable_call_is_reported_with_file_and_line() -> None:
     assert "moduleName" in skipped[0].reason
 
 
+def test_multi_line_removal_text_is_reflowed() -> None:
+    source = b"""{ lib, ... }: {
+  imports = [
+    (lib.mkRemovedOptionModule [ "programs" "gone" ] ''
+      The package was removed,
+        consider `programs.other` instead.
+    '')
+  ];
+}"""
+    facts, _ = extract_options(source, "gone.nix")
+    assert facts[0].kind == "removed-module"
+    assert facts[0].message == "The package was removed, consider `programs.other` instead."
+
+
 def test_files_without_option_modules_are_not_parsed() -> None:
     assert extract_options(b"{ this is not even Nix", "x.nix") == ([], [])
 

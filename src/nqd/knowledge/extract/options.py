@@ -239,13 +239,14 @@ class _Collector:
         raise Unresolved(f"unknown function {fn}")
 
     def _message(self, thunk: Thunk) -> str:
+        """The removal text on one line (indented strings are re-flowed)."""
         try:
-            return self.evaluator.string(thunk).strip()
+            value = self.evaluator.string(thunk)
         except Unresolved:
             if thunk.node is None:
                 return ""
-            raw = text(strip_parens(thunk.node), self.source).strip()
-            return raw.strip('"').strip("'").strip()
+            value = text(strip_parens(thunk.node), self.source).strip('"').strip("'")
+        return " ".join(value.split())
 
     def _source_of(self, thunk: Thunk) -> str | None:
         if thunk.node is None:
