@@ -125,9 +125,15 @@ def validate(path: Path, data: Any) -> None:
         except (KeyError, IndexError, TypeError):
             break
     message = error.message
-    if error.validator == "additionalProperties":
-        message = message.replace("were unexpected", "are not Compose fields")
-        message = message.replace("was unexpected", "is not a Compose field")
+    if error.validator == "additionalProperties" and isinstance(error.instance, dict):
+        known = set(error.schema.get("properties", {}))
+        patterns = [re.compile(p) for p in error.schema.get("patternProperties", {})]
+        unknown = [str(k) for k in error.instance
+                   if k not in known and not any(p.search(str(k)) for p in patterns)]
+        if unknown:
+            message = ", ".join(repr(k) for k in unknown) + (
+                " is not a Compose field" if len(unknown) == 1 else " are not Compose fields")
+            message += " (a typo? extension fields start with `x-`)"
     more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
     raise InputError(f"{path}{line}: {where}: {message}{more}")
 

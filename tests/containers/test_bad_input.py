@@ -1,0 +1,89 @@
+"""Bad input to `nqd containers import|migrate-db`: one line, exit 2, no traceback."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from nqd.cli import main
+
+CASES: dict[str, tuple[str, str, str]] = {
+    # name: (file name, content, expected message part)
+    "yaml": ("c.yml", "services:\n  a: [\n", "not valid YAML"),
+    "duplicate-key": ("c.yml", "services:\n  a:\n    image: x\n  a:\n    image: y\n",
+                      "not valid YAML"),
+    "typo": ("c.yml", "services:\n  a:\n    image: x\n    enviroment: {A: b}\n",
+             "'enviroment' is not a Compose field"),
+    "not-a-mapping": ("c.yml", "- just\n- a list\n", "top level is not a mapping"),
+    "no-services": ("c.yml", "volumes: {}\n", "'services' is a required property"),
+    "no-image": ("c.yml", "services:\n  a:\n    build: .\n", "no `image:`"),
+    "bad-port": ("c.yml", "services:\n  a:\n    image: x\n    ports: ['80:http']\n",
+                 "bad port"),
+    "bad-type": ("c.yml", "services:\n  a:\n    image: x\n    ports: 80\n",
+                 "services.a.ports"),
+    "undeclared-volume": ("c.yml", "services:\n  a:\n    image: x\n    volumes: [data:/d]\n",
+                          "volume 'data' is used but not declared"),
+    "required-var": ("c.yml", "services:\n  a:\n    image: ${IMG:?set IMG}\n",
+                     "${IMG} is required"),
+    "bad-image": ("c.yml", "services:\n  a:\n    image: 'x y'\n", "not an image reference"),
+    "unit-no-podman": ("a.service", "[Service]\nExecStart=/usr/bin/sleep 10\n",
+                       "does not run podman"),
+    "unit-no-run": ("a.service", "[Service]\nExecStart=/usr/bin/podman start a\n",
+                    "is not `podman run`"),
+    "unit-quote": ("a.service", "[Service]\nExecStart=/usr/bin/podman run 'x\n",
+                   "No closing quotation"),
+    "unit-junk": ("a.service", "this is not a unit\n", "not a unit file line"),
+    "unit-empty": ("a.service", "[Unit]\nDescription=x\n", "neither a [Service]"),
+    "quadlet-no-image": ("a.container", "[Container]\nExec=sleep 1\n", "has no Image="),
+    "unknown-kind": ("a.txt", "hello\n", "unknown input kind"),
+    "bad-network-name": ("c.yml", "services:\n  a:\n    image: x:1\n    networks: [n]\n"
+                         "networks:\n  n:\n    external: true\n    name: 'a;reboot'\n",
+                         "not a safe"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_bad_input_is_one_line_exit_2(case: str, tmp_path: Path,
+                                      capsys: pytest.CaptureFixture[str]) -> None:
+    filename, content, expected = CASES[case]
+    path = tmp_path / filename
+    path.write_text(content)
+    code = main(["containers", "import", str(path), "-o", str(tmp_path / "out.nix")])
+    err = capsys.readouterr().err
+    assert code == 2, err
+    assert expected in err
+    assert "Traceback" not in err
+    assert len(err.strip().splitlines()) == 1, err
+    assert not (tmp_path / "out.nix").exists()
+
+
+def test_missing_file_and_usage_errors(tmp_path: Path,
+                                       capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["containers", "import", str(tmp_path / "nope.yml")]) == 2
+    assert "no such file" in capsys.readouterr().err
+    compose = tmp_path / "c.yml"
+    compose.write_text("services:\n  a:\n    image: nginx:1.27\n")
+    out = tmp_path / "out.nix"
+    out.write_text("# mine\n")
+    assert main(["containers", "import", str(compose), "-o", str(out)]) == 2
+    assert "pass --force" in capsys.readouterr().err
+    assert out.read_text() == "# mine\n"
+    assert main(["containers", "import", str(compose), "--data-root", "rel/dir"]) == 2
+    assert "absolute" in capsys.readouterr().err
+    assert main(["containers", "import", str(compose), "--user", "Bad User"]) == 2
+    assert "not a valid user name" in capsys.readouterr().err
+    assert main(["containers"]) == 2
+    assert "choose an action" in capsys.readouterr().err
+    assert main(["containers", "import", str(compose), "-o", str(out), "--force"]) == 0
+    assert "nginx:1.27" in out.read_text()
+
+
+def test_duplicate_service_across_inputs(tmp_path: Path,
+                                         capsys: pytest.CaptureFixture[str]) -> None:
+    compose = tmp_path / "c.yml"
+    compose.write_text("services:\n  db:\n    image: postgres:16\n")
+    unit = tmp_path / "podman-db.service"
+    unit.write_text("[Service]\nExecStart=/usr/bin/podman run --name db postgres:16\n")
+    assert main(["containers", "import", str(compose), str(unit)]) == 2
+    assert "already defined" in capsys.readouterr().err
