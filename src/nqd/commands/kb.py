@@ -21,8 +21,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         description="Diff OLD against NEW nixpkgs / Home Manager trees and write a knowledge "
         "file with what is new in NEW, each change with evidence.",
     )
-    extract.add_argument("--nixpkgs", nargs=2, metavar=("OLD_TREE", "NEW_TREE"), type=Path)
-    extract.add_argument("--home-manager", nargs=2, metavar=("OLD_TREE", "NEW_TREE"), type=Path)
+    extract.add_argument("--nixpkgs", nargs=2, metavar=("OLD_TREE", "NEW_TREE"), type=Path,
+                         help="nixpkgs trees of the two releases (nixos/modules, pkgs/top-level)")
+    extract.add_argument("--home-manager", nargs=2, metavar=("OLD_TREE", "NEW_TREE"), type=Path,
+                         help="Home Manager trees of the two releases (modules/)")
     extract.add_argument("--nixpkgs-commit", nargs=2, metavar=("OLD", "NEW"),
                          help="commits of the nixpkgs trees when they are not git checkouts")
     extract.add_argument("--home-manager-commit", nargs=2, metavar=("OLD", "NEW"),
