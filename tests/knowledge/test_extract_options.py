@@ -68,6 +68,17 @@ def test_map_genlist_mapattrs_helpers_and_settings_renames() -> None:
     assert facts["programs.baz.fontSize"].line == 18
 
 
+def test_flip_map_attr_values_and_for_each() -> None:
+    facts = facts_of("more-generators.nix")
+    assert {old: (f.kind, f.new) for old, f in facts.items()} == {
+        "services.alpha": ("removed-module", None),
+        "services.beta": ("removed-module", None),
+        "programs.zed.theme": ("renamed-option", "programs.zed.colorScheme"),
+        "services.web.port": ("renamed-option", "services.web.settings.port"),
+    }
+    assert facts["programs.zed.theme"].line == 8
+
+
 def test_unresolvable_call_is_reported_with_file_and_line() -> None:
     facts, skipped = extract_options((FORMS / "skipped.nix").read_bytes(), "skipped.nix")
     assert [f.old for f in facts] == ["services.known.gone"]

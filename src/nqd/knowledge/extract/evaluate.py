@@ -109,6 +109,9 @@ BUILTINS: dict[str, int] = {
     "toList": 1,
     "id": 1,
     "attrNames": 1,
+    "attrValues": 1,
+    "mapAttrs": 2,
+    "flip": 3,
     "toSnakeCase": 1,
     "toLower": 1,
     "toString": 1,
@@ -397,6 +400,24 @@ class Evaluator:
             return value if isinstance(value, list) else [args[0]]
         if name == "id":
             return self.force(args[0])
+        if name == "flip":
+            return self.apply(self.apply(self.force(args[0]), args[2], site), args[1], site)
+        if name == "mapAttrs":
+            attrs = self.force(args[1])
+            if not isinstance(attrs, dict):
+                raise Unresolved("mapAttrs over a non-attrset")
+            f = self.force(args[0])
+            return {
+                key: Thunk.of(_locate(
+                    self.apply(self.apply(f, Thunk.of(key), site), attrs[key], site),
+                    attrs[key].node))
+                for key in sorted(attrs)
+            }
+        if name == "attrValues":
+            attrs = self.force(args[0])
+            if not isinstance(attrs, dict):
+                raise Unresolved("attrValues of a non-attrset")
+            return [attrs[k] for k in sorted(attrs)]
         if name == "attrNames":
             attrs = self.force(args[0])
             if not isinstance(attrs, dict):
