@@ -100,6 +100,22 @@ def test_multi_line_removal_text_is_reflowed() -> None:
     assert facts[0].message == "The package was removed, consider `programs.other` instead."
 
 
+def test_removals_in_rename_nix_are_removed_modules() -> None:
+    source = b"""{ lib, ... }: {
+  imports = [
+    (lib.mkRemovedOptionModule [ "services" "xserver" "desktopManager" "oldde" ] "Gone.")
+    (lib.mkRemovedOptionModule [ "environment" "oldthing" "enable" ] "Gone too.")
+  ];
+}"""
+    facts, _ = extract_options(source, "nixos/modules/rename.nix")
+    assert {f.old: f.kind for f in facts} == {
+        "services.xserver.desktopManager.oldde": "removed-module",
+        "environment.oldthing.enable": "removed-module",
+    }
+    elsewhere, _ = extract_options(source, "nixos/modules/services/x.nix")
+    assert {f.kind for f in elsewhere} == {"removed-option"}
+
+
 def test_files_without_option_modules_are_not_parsed() -> None:
     assert extract_options(b"{ this is not even Nix", "x.nix") == ([], [])
 

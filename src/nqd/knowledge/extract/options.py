@@ -30,6 +30,9 @@ MODULE_ROOTS = frozenset(
 )
 
 
+RENAME_FILE = "nixos/modules/rename.nix"
+
+
 @dataclass(frozen=True)
 class OptionFact:
     """One renamed/removed/changed option, as declared in a module file."""
@@ -217,8 +220,9 @@ class _Collector:
         if fn == "mkRemovedOptionModule":
             old = ev.string_list(args[0])
             message = self._message(args[1])
-            kind = "removed-module" if len(old) == 2 and old[0] in MODULE_ROOTS else \
-                "removed-option"
+            whole_module = (len(old) == 2 and old[0] in MODULE_ROOTS) or (
+                self.path == RENAME_FILE)  # rename.nix lists "completely removed modules"
+            kind = "removed-module" if whole_module else "removed-option"
             return [OptionFact(kind, dotted(old), None, self.path, line, fn, message=message)]
         if fn == "mkChangedOptionModule":
             source, target = ev.string_list(args[0]), ev.string_list(args[1])
