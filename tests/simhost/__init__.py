@@ -23,7 +23,8 @@ from pathlib import Path
 from typing import Any
 
 STANDINS = Path(__file__).parent / "standins"
-FIXTURE_FLAKE = Path(__file__).parent / "flake"
+# Kept as `*.nix.in` so that tools run over the repository never edit the fixture.
+FIXTURE_FLAKE = Path(__file__).parent / "fixture-flake"
 USER = "alice"
 HOST = "ws"
 
@@ -41,8 +42,9 @@ class SimulatedNixOS:
     """A temporary root that behaves like a NixOS workstation for nqd's upgrade."""
 
     def __init__(self, base: Path, *, generations: int = 2, home_manager: bool = True,
-                 monkeypatch: Any = None) -> None:
+                 monkeypatch: Any = None, real_nqd: bool = False) -> None:
         self.monkeypatch = monkeypatch
+        self.real_nqd = real_nqd  # nqd check/health/backup: the real ones, not stand-ins
         self.root = base / "root"
         self.sim = self.root / "sim"
         self.bin = self.sim / "bin"
@@ -110,7 +112,9 @@ class SimulatedNixOS:
 
     # ---- flake -----------------------------------------------------------------------
     def _write_flake(self, home_manager: bool) -> None:
-        shutil.copytree(FIXTURE_FLAKE, self.flake)
+        self.flake.mkdir(parents=True)
+        for source in FIXTURE_FLAKE.glob("*.nix.in"):
+            shutil.copy(source, self.flake / source.name.removesuffix(".in"))
         if not home_manager:
             (self.flake / "flake.nix").write_text(
                 (self.flake / "flake.nix").read_text().replace(
@@ -150,8 +154,10 @@ class SimulatedNixOS:
             SIM_NQD_PYTHON=sys.executable,
             NQD_ROOT=str(self.root), HOME=str(self.home), USER=USER, LOGNAME=USER,
             XDG_STATE_HOME=str(self.state_home), XDG_CONFIG_HOME=str(self.home / ".config"),
-            NQD_SELF_COMMAND=str(self.bin / "nqd"), NO_COLOR="1",
+            NO_COLOR="1",
         )
+        if not self.real_nqd:
+            env["NQD_SELF_COMMAND"] = str(self.bin / "nqd")
         return env
 
     def _fast_python_dir(self) -> Path:

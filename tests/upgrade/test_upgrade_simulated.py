@@ -118,7 +118,7 @@ def test_simulated_dry_run_prints_the_plan_and_changes_nothing(sim_proc: Simulat
         f"{nqd} check {f} --to 25.11 --format json --fail-on error",
         f"git -C {f} status --porcelain --untracked-files=all",
         f"{nqd} health --save {run_dir}/health-baseline.json",
-        f"{nqd} backup create --json",
+        f"{nqd} backup create --json --path {f}",
         f"{nix} flake update --flake {f}",
         f"nixos-rebuild build --flake '{f}#ws'",
         f"home-manager build --flake '{f}#alice'",
@@ -141,7 +141,7 @@ def test_simulated_dry_run_prints_the_plan_and_changes_nothing(sim_proc: Simulat
 def test_simulated_preflight_error_findings_stop_before_anything_changes(
         sim: SimulatedNixOS) -> None:
     finding = {"severity": "error", "rule": "removed-option", "message": "x was removed",
-               "location": "configuration.nix:3:3"}
+               "location": {"path": "configuration.nix", "line": 3, "column": 3}}
     sim.set_control(findings=[finding])
     result = sim.upgrade("--yes")
     assert result.returncode == 1

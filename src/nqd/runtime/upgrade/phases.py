@@ -36,7 +36,8 @@ def preflight(ctx: RunContext) -> None:
         ctx.journal.record(Phase.PREFLIGHT, findings=len(findings), errors=len(errors))
         ctx.console.print(f"  {len(findings)} finding(s), {len(errors)} error(s)")
         for finding in errors[:50]:
-            ctx.console.print(f"  error {finding.get('location', '?')}: "
+            where = report_module.location_text(finding.get("location"))
+            ctx.console.print(f"  error {where}: "
                               f"[{finding.get('rule', '?')}] {finding.get('message', '')}")
         if errors:
             problems.append(f"nqd check reports {len(errors)} error finding(s); fix them "
@@ -113,7 +114,7 @@ def baseline(ctx: RunContext) -> None:
 
 
 def backup(ctx: RunContext) -> None:
-    result = ctx.run(ctx.nqd("backup", "create", "--json"))
+    result = ctx.run(ctx.nqd("backup", "create", "--json", "--path", str(ctx.options.flake)))
     if ctx.dry_run:
         return
     if not result.ok:
@@ -288,8 +289,9 @@ def _regressions(stdout: str) -> list[str]:
     for item in items:
         if isinstance(item, dict):
             name = item.get("name") or item.get("check") or "?"
+            detail = item.get("summary") or item.get("detail")
             out.append(f"{name}: {item.get('before', '?')} → {item.get('after', '?')}"
-                       + (f" ({item['detail']})" if item.get("detail") else ""))
+                       + (f" ({detail})" if detail else ""))
         else:
             out.append(str(item))
     return out

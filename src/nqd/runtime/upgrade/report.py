@@ -10,6 +10,13 @@ from typing import TYPE_CHECKING, Any
 from nqd.fsutil import atomic_write
 from nqd.runtime.upgrade.journal import PHASES, Journal, Phase, iso
 
+
+def location_text(location: object) -> str:
+    """`path:line:column` of a finding's location (an object in nqd check's JSON)."""
+    if isinstance(location, dict):
+        return ":".join(str(location[k]) for k in ("path", "line", "column") if k in location)
+    return str(location) if location is not None else "?"
+
 if TYPE_CHECKING:
     from nqd.runtime.upgrade.context import RunContext
 
@@ -48,7 +55,8 @@ def _findings(j: Journal) -> list[str]:
     if isinstance(findings, list) and findings:
         out += ["", "| severity | location | rule | message |", "|---|---|---|---|"]
         for f in findings[:100]:
-            out.append(f"| {f.get('severity')} | {f.get('location')} | {f.get('rule')} | "
+            out.append(f"| {f.get('severity')} | {location_text(f.get('location'))} | "
+                       f"{f.get('rule')} | "
                        f"{str(f.get('message', '')).replace('|', '/')} |")
     return [*out, ""]
 
