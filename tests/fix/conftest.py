@@ -20,6 +20,7 @@ def kb(kb_dir: Path) -> KnowledgeBase:
 
 @pytest.fixture(autouse=True)
 def _isolated(kb_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Knowledge from the test directory; fix's undo state in the test's temp dir."""
+    """Knowledge from the test directory; undo state and working directory in tmp."""
     monkeypatch.setenv("NQD_KNOWLEDGE_DIR", str(kb_dir))
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+    monkeypatch.chdir(tmp_path)  # a run that forgets its PATH must not fix the repository

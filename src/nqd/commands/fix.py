@@ -18,8 +18,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="release the configuration is on (default: what it pins)")
     parser.add_argument("--to", dest="to_release", metavar="RELEASE",
                         help="release to upgrade to (default: the next one)")
-    parser.add_argument("--only", nargs="+", action="extend", default=[], metavar="RULE_ID",
-                        help="fix only these rules (e.g. NQD101) or change ids")
+    parser.add_argument("--only", action="append", default=[], metavar="RULE_ID",
+                        help="fix only this rule (e.g. NQD101) or change id; repeat or "
+                             "separate with commas for several")
     parser.add_argument("--write", action="store_true",
                         help="write the changes (originals are kept for --undo)")
     parser.add_argument("--diff", action="store_true",
@@ -52,7 +53,7 @@ def run(args: argparse.Namespace, console: Console) -> int:
         paths,
         Release.parse(args.from_release) if args.from_release else None,
         Release.parse(args.to_release) if args.to_release else None,
-        only=args.only,
+        only=[rule for value in args.only for rule in value.split(",") if rule],
     )
     if not args.write or args.diff:
         render_diff(plan, console)

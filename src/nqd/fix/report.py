@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import difflib
-import os
 from pathlib import Path
 
 from nqd.console import Console
@@ -11,8 +10,9 @@ from nqd.fix.plan import FixPlan
 
 
 def _shown(path: Path) -> str:
+    """Relative to the working directory when below it, else absolute."""
     try:
-        return os.path.relpath(path)
+        return str(Path(path).resolve().relative_to(Path.cwd().resolve())) or "."
     except ValueError:
         return str(path)
 

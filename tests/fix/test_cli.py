@@ -1,0 +1,183 @@
+"""`nqd fix` end to end: dry run, --write, idempotence, --undo byte for byte, the git
+guard, verification before writing, the bundled example, bad input."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from nqd.analysis.engine import run_check
+from nqd.cli import main
+from nqd.errors import InputError
+from nqd.fix.apply import verify
+from nqd.fix.plan import FileChange, plan_fixes
+from nqd.knowledge.loader import KnowledgeBase
+from tests.fix.helpers import FROM, TO, copy_tree, nix_files, nix_parse_all
+from tests.fix.kb import write_test_kb
+
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "workstation"
+
+
+def run_cli(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    code = main(args)
+    out, err = capsys.readouterr()
+    assert "Traceback" not in out + err
+    return code, out, err
+
+
+@pytest.fixture
+def example(tmp_path: Path) -> Path:
+    return copy_tree(EXAMPLE, tmp_path / "workstation")
+
+
+def test_dry_run_prints_a_diff_and_writes_nothing(example: Path,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    before = nix_files(example)
+    code, out, err = run_cli(["fix", str(example)], capsys)
+    assert nix_files(example) == before
+    assert "-  services.logind.extraConfig = ''" in out
+    assert "+  services.logind.settings.Login = {" in out
+    assert "dry run: nothing written" in err
+    assert "next: nix flake update --flake workstation" in err  # relative to the cwd
+    assert code == 1  # the NetworkManager plugins finding is left for a person
+
+
+def test_example_converts_cleanly(example: Path, kb: KnowledgeBase,
+                                  capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run_cli(["fix", "--write", str(example)], capsys)
+    assert code == 1  # written, but NQD601 (NetworkManager plugins) is left for a person
+    assert "wrote 12 fixes to 4 files" in err
+    assert "not fixed" not in err
+    result = run_check([example], FROM, TO, kb=kb)
+    assert [f.message for f in result.findings if f.fixable] == []
+    assert not result.diagnostics
+    nix_parse_all(sorted(example.rglob("*.nix")))
+
+
+def test_second_write_is_a_no_op(example: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    run_cli(["fix", "--write", str(example)], capsys)
+    written = nix_files(example)
+    _, out, err = run_cli(["fix", "--write", str(example)], capsys)
+    assert nix_files(example) == written
+    assert "nothing to fix mechanically" in err
+    assert "flake.lock still pins 25.05" in err  # not a new 25.11 → 26.05 run
+    assert out == ""
+
+
+def test_undo_restores_byte_identical_originals_and_modes(
+        example: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    home = example / "home" / "home.nix"
+    home.chmod(0o640)
+    original = nix_files(example)
+    run_cli(["fix", "--write", str(example)], capsys)
+    assert nix_files(example) != original
+    assert home.stat().st_mode & 0o777 == 0o640
+    code, out, _ = run_cli(["fix", "--undo"], capsys)
+    assert code == 0 and "restored" in out
+    assert nix_files(example) == original
+    assert home.stat().st_mode & 0o777 == 0o640
+    code, _, err = run_cli(["fix", "--undo"], capsys)
+    assert code == 2 and "nothing to undo" in err
+
+
+def test_undo_refuses_over_later_edits_unless_forced(
+        example: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    original = nix_files(example)
+    run_cli(["fix", "--write", str(example)], capsys)
+    desktop = example / "modules" / "desktop.nix"
+    desktop.write_bytes(desktop.read_bytes() + b"# edited after the fix\n")
+    code, _, err = run_cli(["fix", "--undo"], capsys)
+    assert code == 2 and "changed since the fix" in err and "desktop.nix" in err
+    assert b"edited after the fix" in desktop.read_bytes()
+    code, _, _ = run_cli(["fix", "--undo", "--force"], capsys)
+    assert code == 0 and nix_files(example) == original
+
+
+def _git(cwd: Path, *args: str) -> None:
+    subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@example.org", *args],
+                   cwd=cwd, check=True, capture_output=True)
+
+
+def test_refuses_uncommitted_changes_unless_forced(
+        example: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    _git(example, "init", "-q")
+    _git(example, "add", ".")
+    _git(example, "commit", "-q", "-m", "initial")
+    desktop = example / "modules" / "desktop.nix"
+    desktop.write_bytes(desktop.read_bytes().replace(b"us", b"de"))
+    before = nix_files(example)
+    code, _, err = run_cli(["fix", "--write", str(example)], capsys)
+    assert code == 2
+    assert "uncommitted changes in" in err and "desktop.nix" in err and "--force" in err
+    assert len(err.strip().splitlines()) == 1
+    assert nix_files(example) == before
+    code, _, err = run_cli(["fix", "--write", "--force", str(example)], capsys)
+    assert "wrote 12 fixes" in err and nix_files(example) != before
+
+
+def test_clean_git_tree_is_written(example: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    _git(example, "init", "-q")
+    _git(example, "add", ".")
+    _git(example, "commit", "-q", "-m", "initial")
+    _, _, err = run_cli(["fix", "--write", str(example)], capsys)
+    assert "wrote 12 fixes" in err
+
+
+def test_only_selects_rules(example: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    run_cli(["fix", "--write", "--only", "NQD401", str(example)], capsys)
+    run_cli(["fix", "--write", str(example), "--only", "NQD113,NQD401"], capsys)
+    changed = {name for name, text in nix_files(example).items()
+               if text != (EXAMPLE / name).read_bytes()}
+    assert changed == {"flake.nix", "modules/ai-ml.nix"}
+
+
+def test_unparsable_results_are_never_written(tmp_path: Path) -> None:
+    target = tmp_path / "m.nix"
+    target.write_bytes(b"{ a = 1; }\n")
+    with pytest.raises(InputError, match="does not parse"):
+        verify([FileChange(target, b"{ a = 1; }\n", b"{ a = 1; \n")])
+
+
+def test_nix_instantiate_gets_the_last_word(tmp_path: Path) -> None:
+    from nqd.runtime.host import LocalHost
+
+    if LocalHost().which("nix-instantiate") is None:
+        pytest.skip("nix-instantiate is not on PATH (Debian package nix-bin)")
+    # tree-sitter accepts a duplicate attribute; Nix's parser does not.
+    target = tmp_path / "m.nix"
+    with pytest.raises(InputError, match="nix-instantiate --parse rejects"):
+        verify([FileChange(target, b"{ a = 1; }\n", b"{ a = 1; a = 2; }\n")])
+
+
+def test_state_version_is_never_changed(tmp_path: Path) -> None:
+    """Even when (wrong) knowledge renames stateVersion, fix leaves it alone."""
+    import json
+
+    kb_dir = write_test_kb(tmp_path / "kb")
+    data = json.loads((kb_dir / "25.11.json").read_text())
+    data["changes"].append({
+        "id": "nixos:renamed-option:system.stateVersion", "area": "nixos",
+        "kind": "renamed-option", "old": "system.stateVersion", "new": "system.release",
+        "message": "wrong on purpose", "fixable": True,
+        "evidence": [{"url": "https://example.invalid/test-fixture"}]})
+    (kb_dir / "25.11.json").write_text(json.dumps(data))
+    module = tmp_path / "cfg" / "configuration.nix"
+    module.parent.mkdir()
+    module.write_text('{ ... }: {\n  system.stateVersion = "25.05";\n}\n')
+    plan = plan_fixes([module.parent], FROM, TO, kb=KnowledgeBase.load(kb_dir))
+    assert plan.files == []
+    assert [r.reason for r in plan.refused] == ["nqd never changes stateVersion"]
+
+
+def test_bad_input_is_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run_cli(["fix", str(tmp_path / "missing")], capsys)
+    assert code == 2 and len(err.strip().splitlines()) == 1
+    code, _, err = run_cli(["fix", "--undo", "--write"], capsys)
+    assert code == 2 and len(err.strip().splitlines()) == 1
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    (broken / "configuration.nix").write_text("{ services.x = ; }\n")
+    code, _, err = run_cli(["fix", "--from", "25.05", str(broken)], capsys)
+    assert "Traceback" not in err
