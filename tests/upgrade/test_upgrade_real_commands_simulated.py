@@ -101,3 +101,16 @@ def test_simulated_real_health_gate_rolls_back(sim: SimulatedNixOS, service: _Se
     baseline = sim.journal()["phases"]["baseline"]["data"]["file"]
     again = sim.nqd("health", "--compare", baseline, "--json")
     assert again.returncode == 0, again.stdout
+
+
+@pytest.mark.parametrize("service", [()], indirect=True)
+def test_simulated_flake_already_bumped_by_fix(sim: SimulatedNixOS, service: _Service) -> None:
+    # `nqd fix` moves the inputs to 25.11 first; the check then starts at the running release.
+    fixed = sim.nqd("fix", str(sim.flake), "--to", "25.11", "--write")
+    assert "25.11" in (sim.flake / "flake.nix").read_text(), fixed.stdout + fixed.stderr
+    sim.git("commit", "-qam", "nqd fix")
+    result = sim.upgrade("--yes")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "--from 25.05" in result.stdout
+    assert sim.journal()["phases"]["bump"]["data"]["inputs"] == []
+    assert sim.running_system().endswith("-25.11")

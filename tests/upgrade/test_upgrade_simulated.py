@@ -115,7 +115,7 @@ def test_simulated_dry_run_prints_the_plan_and_changes_nothing(sim_proc: Simulat
     run_dir = run.group(1)
     nix = "nix --extra-experimental-features 'nix-command flakes'"
     assert commands == [
-        f"{nqd} check {f} --to 25.11 --format json --fail-on error",
+        f"{nqd} check {f} --to 25.11 --format json --fail-on error --from 25.05",
         f"git -C {f} status --porcelain --untracked-files=all",
         f"{nqd} health --save {run_dir}/health-baseline.json",
         f"{nqd} backup create --json --path {f}",
@@ -252,9 +252,12 @@ def test_simulated_declined_rollback_then_nqd_rollback(sim: SimulatedNixOS) -> N
     os.unlink(sim.system_profile)
     os.symlink("system-4-link", sim.system_profile)
     sim.clear_calls()
+    files = {p.name: p.read_bytes() for p in sim.flake.iterdir() if p.is_file()}
     rollback = sim.nqd("rollback", "--yes")
     assert rollback.returncode == 0, rollback.stderr
     assert sim.steps() == ["nix-env", "switch-to-configuration switch", "activate"]
+    # rollback never edits the configuration (so never system.stateVersion either)
+    assert {p.name: p.read_bytes() for p in sim.flake.iterdir() if p.is_file()} == files
     assert sim.calls()[0]["argv"] == ["--profile", str(sim.system_profile),
                                       "--switch-generation", "2"]
     assert sim.current_system_generation() == (2, sim.generation_path(2))
@@ -321,3 +324,39 @@ def test_simulated_journal_is_json_in_the_state_dir(sim: SimulatedNixOS) -> None
     assert data["target"] == "25.11" and data["host"] == "ws" and data["user"] == "alice"
     assert data["phases"]["bump"]["data"]["inputs"][0]["new"].endswith("nixos-25.11")
     assert data["phases"]["build"]["error"].startswith("building the system failed")
+
+
+NVD_STANDIN = """#!/usr/bin/env python3
+# SIMULATION ONLY: stand-in for nvd diff, printing nvd's format.
+import json, os, sys
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import simlib
+simlib.checkpoint("nvd diff", sys.argv[1:])
+old, new = (json.loads((simlib.Path(p).resolve() / "packages.json").read_text())
+            for p in sys.argv[2:4])
+print("<<< " + sys.argv[2])
+print(">>> " + sys.argv[3])
+for i, name in enumerate(sorted(n for n in new if n in old and old[n] != new[n]), 1):
+    print(f"[U.]  #{i}  {name}  {old[name]} -> {new[name]}")
+"""
+
+
+def test_simulated_nvd_is_used_when_installed(sim: SimulatedNixOS) -> None:
+    (sim.bin / "nvd").write_text(NVD_STANDIN)
+    (sim.bin / "nvd").chmod(0o755)
+    result = sim.upgrade("--yes")
+    assert result.returncode == 0, result.stderr
+    assert "nix store diff-closures" not in sim.steps()
+    assert sim.steps().count("nvd diff") == 2
+    assert "kernel: 6.12.30 → 6.12.58" in result.stdout
+    assert sim.journal()["phases"]["diff"]["data"]["system"]["kernel"] == ["6.12.30", "6.12.58"]
+
+
+def test_simulated_home_manager_not_standalone(tmp_path: Path,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    sim = SimulatedNixOS(tmp_path, home_manager=False, monkeypatch=monkeypatch)
+    result = sim.upgrade("--yes")
+    assert result.returncode == 0, result.stderr
+    assert not [s for s in sim.steps() if s.startswith(("home-manager", "activate"))]
+    assert sim.journal()["user"] is None
+    assert sim.current_system_generation()[0] == 3

@@ -6,11 +6,13 @@ Every phase can run again after an interruption without doing harm.
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from collections.abc import Callable
 from typing import Any
 
 from nqd.analysis.flake_bump import bump_flake
+from nqd.releases import Release
 from nqd.runtime.upgrade import report as report_module
 from nqd.runtime.upgrade.closure_diff import kernel_change, parse_diff
 from nqd.runtime.upgrade.context import EXPERIMENTAL, GIB, PhaseFailed, RunContext
@@ -27,6 +29,10 @@ def preflight(ctx: RunContext) -> None:
     opts = ctx.options
     argv = ctx.nqd("check", str(opts.flake), "--to", str(opts.target), "--format", "json",
                    "--fail-on", "error")
+    running = running_release(ctx)
+    if running is not None and running < opts.target:
+        # The flake may already pin the target (after `nqd fix`): the pair starts at what runs.
+        argv += ["--from", str(running)]
     result = ctx.run(argv)
     problems: list[str] = []
     if not ctx.dry_run:
@@ -50,6 +56,16 @@ def preflight(ctx: RunContext) -> None:
         ctx.console.warn(f"{problem} (continuing: --force)")
     if problems and not ctx.dry_run:
         ctx.journal.record(Phase.PREFLIGHT, forced=problems)
+
+
+def running_release(ctx: RunContext) -> Release | None:
+    """The release of the running system, from `/run/current-system/nixos-version`."""
+    try:
+        text = (ctx.layout.current_system / "nixos-version").read_text()
+    except OSError:
+        return None
+    match = re.match(r"\s*(\d{2}\.(?:05|11))", text)
+    return Release.parse(match.group(1)) if match else None
 
 
 def _check_findings(returncode: int, stdout: str, stderr: str) -> list[dict[str, Any]]:
