@@ -9,6 +9,8 @@ from __future__ import annotations
 import json
 import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -70,6 +72,7 @@ def test_simulated_happy_path(sim: SimulatedNixOS) -> None:
     assert journal["phases"]["diff"]["data"]["system"]["kernel"] == ["6.12.30", "6.12.58"]
     report = (sim.run_dir() / "report.md").read_text()
     assert "kernel 6.12.30 → 6.12.58" in report
+    assert "state **completed**" in report and "| report | done |" in report
     assert "nqd rollback" in report
     assert "--switch-generation 2" in report and f"{before_home[1]}/activate" in report
     log = (sim.run_dir() / "commands.log").read_text()
@@ -273,6 +276,10 @@ def test_simulated_rollback_when_the_recorded_link_was_collected(sim: SimulatedN
     recorded = sim.generation_path(2)
     os.unlink(sim.system_profile.parent / "system-2-link")  # garbage-collected generation
     sim.clear_calls()
+    dry = sim.nqd("rollback", "--dry-run")
+    assert dry.returncode == 0
+    assert f"sudo nix-env --profile {sim.system_profile} --set {recorded}" in dry.stdout
+    assert sim.calls() == [] and sim.current_system_generation()[0] == 3
     rollback = sim.nqd("rollback", "--yes")
     assert rollback.returncode == 0, rollback.stderr
     assert sim.calls()[0]["argv"] == ["--profile", str(sim.system_profile), "--set", recorded]
@@ -360,3 +367,24 @@ def test_simulated_home_manager_not_standalone(tmp_path: Path,
     assert not [s for s in sim.steps() if s.startswith(("home-manager", "activate"))]
     assert sim.journal()["user"] is None
     assert sim.current_system_generation()[0] == 3
+
+
+def test_dry_run_of_the_example_flake_needs_no_nix(tmp_path: Path) -> None:
+    """The documented `nqd upgrade --dry-run --flake examples/workstation --to 25.11` works on
+    a machine without nix, nixos-rebuild or git on PATH, and writes nothing."""
+    example = Path(__file__).resolve().parents[2] / "examples" / "workstation"
+    if not (example / "flake.nix").exists():
+        pytest.skip("examples/workstation not present")
+    before = {p: p.read_bytes() for p in example.rglob("*") if p.is_file()}
+    env = {"PATH": str(tmp_path / "empty-bin"), "HOME": str(tmp_path),
+           "XDG_STATE_HOME": str(tmp_path / "state"), "NO_COLOR": "1"}
+    result = subprocess.run([sys.executable, "-m", "nqd", "upgrade", "--dry-run", "--flake",
+                             str(example), "--to", "25.11"], env=env, capture_output=True,
+                            text=True, timeout=60, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    for expected in ("[1/9] preflight", "flake update --flake", "nixos-rebuild build --flake",
+                     "store diff-closures", "sudo nixos-rebuild switch --flake",
+                     "health --compare", "[9/9] report"):
+        assert expected in result.stdout
+    assert not (tmp_path / "state").exists()
+    assert {p: p.read_bytes() for p in example.rglob("*") if p.is_file()} == before

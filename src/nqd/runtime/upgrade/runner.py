@@ -138,6 +138,7 @@ def upgrade(options: UpgradeOptions, console: Console, *, host: Host | None = No
             journal.fail(phase, "interrupted")
             raise
         journal.finish(phase)
+    report_module.write(ctx)  # again, now that the journal says completed
     out.print(f"Upgraded {options.host_name} to NixOS {options.target}. Roll back with: "
               f"nqd rollback")
     return ExitCode.OK
@@ -180,9 +181,12 @@ def _dry_run(options: UpgradeOptions, key: str, existing: Journal | None, consol
         out.print(f"Home Manager: standalone, user {options.user}")
     else:
         out.print("Home Manager: not standalone (no homeConfigurations; pass --user if it is)")
-    if existing is not None:
+    if existing is not None and existing.state is RunState.COMPLETED:
+        out.print(f"Already upgraded to {existing.target} at {iso(existing.finished)}: "
+                  "a real run would do nothing. The plan of a new run:")
+    elif existing is not None:
         out.print(f"A run of this configuration exists ({existing.state}); "
-                  f"--resume would continue at {existing.first_incomplete() or 'nothing'}")
+                  f"--resume would continue at {existing.first_incomplete()}")
     out.print(f"Journal: {journal.path}")
     for index, phase in enumerate(PHASES, 1):
         out.print(f"[{index}/{len(PHASES)}] {phase}")
