@@ -170,3 +170,31 @@ def test_cli_reports_json_and_bad_dsn(source: pg_fixture.PgCluster,
     assert code == 2
     assert "cannot connect" in err and "hunter2x" not in err
     assert "Traceback" not in err
+
+
+class _WriterAfterRestore(LocalHost):
+    """A real host; after the restore a concurrent writer changes the new server (what
+    happens when an application is pointed at it too early)."""
+
+    def __init__(self, dsn: str) -> None:
+        super().__init__()
+        self.dsn = dsn
+
+    def run(self, argv, **kwargs):  # type: ignore[no-untyped-def, override]
+        result = super().run(argv, **kwargs)
+        if Path(argv[0]).name == "psql":
+            _run(self.dsn, "DELETE FROM kb.edges WHERE src <= 3; "
+                           "UPDATE documents SET title = 'changed' WHERE id = 5", dbname="mcp")
+        return result
+
+
+def test_mismatch_is_reported(source: pg_fixture.PgCluster, pg_scratch: pg_fixture.PgCluster,
+                              tmp_path: Path) -> None:
+    report = migrate(_WriterAfterRestore(pg_scratch.dsn), source.dsn, pg_scratch.dsn,
+                     tmp_path, bin_dir=pg_fixture.pg_bin_dir())
+    assert not report.ok
+    problems = {t.table: t.problem for t in report.tables if not t.ok}
+    assert problems == {"kb.edges": "row count 500 → 497",
+                        "public.documents": "content checksum differs"}
+    text = "\n".join(report.lines())
+    assert "MISMATCH mcp.kb.edges" in text and "2 of" in text
