@@ -19,6 +19,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -201,9 +202,10 @@ class SimulatedNixOS:
         return self.nqd("upgrade", "--to", "25.11", "--flake", str(self.flake), "--min-free",
                         "0", *extra, input=input)
 
-    def upgrade_until_hang(self, step: str, *extra: str, timeout: float = 60) -> None:
-        """Start `nqd upgrade --yes`, wait until a stand-in hangs at `step`, SIGKILL nqd
-        and everything it started."""
+    def upgrade_until_hang(self, step: str, *extra: str, timeout: float = 60,
+                           while_hung: Callable[[], None] | None = None) -> None:
+        """Start `nqd upgrade --yes`, wait until a stand-in hangs at `step` (then call
+        `while_hung`), SIGKILL nqd and everything it started."""
         reached = self.sim / "reached" / step.replace(" ", "_")
         proc = subprocess.Popen(
             [sys.executable, "-m", "nqd", "upgrade", "--to", "25.11", "--flake",
@@ -219,6 +221,8 @@ class SimulatedNixOS:
                 if time.monotonic() > deadline:
                     raise AssertionError(f"nqd never reached {step}")
                 time.sleep(0.05)
+            if while_hung is not None:
+                while_hung()
         finally:
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(proc.pid, signal.SIGKILL)

@@ -142,3 +142,34 @@ def test_simulated_sudo_only_for_system_commands(
     assert not any(c["privileged"] for c in calls
                    if c["step"].startswith(("home-manager", "activate", "nix ", "nqd")))
     assert sim.current_system_generation() == (2, sim.generation_path(2))
+
+
+def test_simulated_second_upgrade_while_one_runs_is_refused(sim: SimulatedNixOS) -> None:
+    outcomes = []
+
+    def try_again() -> None:
+        outcomes.append(sim.upgrade("--yes", "--resume"))
+        outcomes.append(sim.nqd("rollback", "--yes"))
+
+    sim.set_control(hang=["nixos-rebuild build"])
+    sim.upgrade_until_hang("nixos-rebuild build", while_hung=try_again)
+    upgrade, rollback = outcomes
+    assert upgrade.returncode == 2
+    assert "another nqd upgrade of this configuration is running (pid " in upgrade.stderr
+    assert rollback.returncode == 2 and "running" in rollback.stderr
+    # killed: the lock went with the process
+    sim.set_control()
+    assert sim.upgrade("--yes", "--resume").returncode == 0
+
+
+def test_simulated_upgrade_under_sudo_is_refused(sim: SimulatedNixOS,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+
+    if os.geteuid() != 0:
+        pytest.skip("needs to run as root to look like `sudo nqd upgrade`")
+    monkeypatch.setenv("SUDO_USER", "alice")
+    result = sim.upgrade("--yes")
+    assert result.returncode == 2
+    assert "not with sudo" in result.stderr
+    assert sim.calls() == []

@@ -78,6 +78,7 @@ def test_simulated_happy_path(sim: SimulatedNixOS) -> None:
     log = (sim.run_dir() / "commands.log").read_text()
     assert "nixos-rebuild switch --flake" in log and "simulated" in log
     assert "Upgraded ws to NixOS 25.11" in (sim.run_dir() / "upgrade.log").read_text()
+    assert f"git -C {sim.flake} commit -m 'NixOS 25.11' flake.nix flake.lock" in result.stdout
 
 
 def test_simulated_rerun_after_success_is_a_noop(sim: SimulatedNixOS) -> None:

@@ -3,10 +3,13 @@ status and rollback."""
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import os
 import socket
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TextIO
 
@@ -96,16 +99,53 @@ def upgrade(options: UpgradeOptions, console: Console, *, host: Host | None = No
     """Run (or resume, or dry-run) the upgrade. Returns the exit code."""
     key = run_key(options.flake, options.target, options.host_name, options.user)
     path = journal_path(key)
-    existing = Journal.load(path) if path.exists() else None
     if options.dry_run:
+        existing = Journal.load(path) if path.exists() else None
         return _dry_run(options, key, existing, console, host)
-    if existing is not None and existing.state is RunState.COMPLETED:
-        console.print(f"Already upgraded to {existing.target} at {iso(existing.finished)} "
-                      f"(run {key}); nothing to do. Report: {existing.run_dir / 'report.md'}")
-        return ExitCode.OK
-    journal = _choose_journal(options, key, existing, console)
-    ctx = _context(options, journal, console, host, stdin)
-    out = ctx.console
+    _refuse_sudo_with_home_manager(options)
+    with run_lock(path.parent):
+        existing = Journal.load(path) if path.exists() else None
+        if existing is not None and existing.state is RunState.COMPLETED:
+            console.print(f"Already upgraded to {existing.target} at "
+                          f"{iso(existing.finished)} (run {key}); nothing to do. "
+                          f"Report: {existing.run_dir / 'report.md'}")
+            return ExitCode.OK
+        journal = _choose_journal(options, key, existing, console)
+        ctx = _context(options, journal, console, host, stdin)
+        return _run_phases(ctx, key)
+
+
+def _refuse_sudo_with_home_manager(options: UpgradeOptions) -> None:
+    if options.user and os.geteuid() == 0 and os.environ.get("SUDO_USER"):
+        raise UsageError(f"run nqd upgrade as {os.environ['SUDO_USER']}, not with sudo: Home "
+                         "Manager must switch as its user; nqd uses sudo itself for the "
+                         "system switch only")
+
+
+@contextlib.contextmanager
+def run_lock(directory: Path) -> Iterator[None]:
+    """Hold an exclusive lock on a run for as long as it runs (released if killed)."""
+    directory.mkdir(parents=True, exist_ok=True)
+    with (directory / "lock").open("a+") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            holder = handle.read().strip() or "?"
+            raise UsageError(f"another nqd upgrade of this configuration is running "
+                             f"(pid {holder})") from None
+        handle.seek(0)
+        handle.truncate()
+        handle.write(str(os.getpid()))
+        handle.flush()
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _run_phases(ctx: RunContext, key: str) -> int:
+    options, journal, out = ctx.options, ctx.journal, ctx.console
     start = journal.first_incomplete()
     out.print(f"Upgrade of {options.host_name} to NixOS {options.target} (run {key}, "
               f"log {journal.run_dir})" + (f", resuming at {start}" if start is not PHASES[0]
@@ -141,6 +181,9 @@ def upgrade(options: UpgradeOptions, console: Console, *, host: Host | None = No
     report_module.write(ctx)  # again, now that the journal says completed
     out.print(f"Upgraded {options.host_name} to NixOS {options.target}. Roll back with: "
               f"nqd rollback")
+    if journal[Phase.BUMP].data.get("inputs"):
+        out.print(f"Commit the new inputs: git -C {options.flake} commit -m 'NixOS "
+                  f"{options.target}' flake.nix flake.lock")
     return ExitCode.OK
 
 
@@ -251,7 +294,8 @@ def rollback(console: Console, *, key: str | None, dry_run: bool, yes: bool,
         ctx.console.print("Not rolled back.")
         return ExitCode.FINDINGS
     try:
-        rolled = roll_back(ctx)
+        with contextlib.nullcontext() if dry_run else run_lock(journal.run_dir):
+            rolled = roll_back(ctx)
     except RollbackFailed as exc:
         raise NqdError(f"rollback failed: {exc}", exit_code=ExitCode.FINDINGS) from exc
     if rolled and not dry_run:
