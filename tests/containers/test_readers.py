@@ -136,3 +136,13 @@ def test_secret_values_and_command_lines() -> None:
     assert unresolved == []
     plain, moved, _ = protect_command(["redis-server", "--port", "${PORT:-6379}"], {})
     assert plain == ["redis-server", "--port", "6379"] and moved == {}
+
+
+def test_unit_specifiers(tmp_path: Path) -> None:
+    stack = _unit(tmp_path, "podman-cache.service", "[Service]\nExecStart=/usr/bin/podman run "
+                  "--name %N -l unit=%n -v %h/data:/data -e PCT=100%% redis:7\n")
+    svc = stack.services["podman-cache"]
+    assert svc.labels == {"unit": "podman-cache.service"}
+    assert svc.environment == {"PCT": "100%"}
+    assert [u.where.rsplit(" ", 1)[-1] for u in stack.unsupported] == ["%h"]
+    assert [(v.kind, v.source) for v in svc.volumes] == [(VolumeKind.BIND, "%h/data")]

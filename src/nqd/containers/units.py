@@ -151,6 +151,12 @@ def _read_service_unit(unit: UnitFile, stack: Stack) -> None:
     default_name = unit.path.name.removesuffix(".service")
     for prefix in ("podman-", "container-"):
         default_name = default_name.removeprefix(prefix)
+    unknown: list[str] = []
+    argv = [_expand_specifiers(word, unit.path.name, unknown) for word in argv]
+    for spec in dict.fromkeys(unknown):
+        stack.unsupported.append(Unsupported(
+            f"{unit.path}:{line}: ExecStart specifier %{spec}",
+            "left as written: it depends on the user or machine that ran the unit"))
     env = _unit_env(unit)
     svc = podman_run(argv, unit.path, f"{unit.path}:{line}", default_name, env, stack)
     passed = {w.partition("=")[0] for w in argv} | {
@@ -177,6 +183,29 @@ def _read_service_unit(unit: UnitFile, stack: Stack) -> None:
                 "setting of the old unit: oci-containers writes its own unit; add it under "
                 f"systemd.services.\"podman-{svc.name}\" if still needed"))
     stack.add(svc)
+
+
+def _expand_specifiers(word: str, unit_name: str, unknown: list[str]) -> str:
+    """systemd specifiers that name the unit (`%n`, `%N`, `%p`, `%i`, `%%`); others are
+    recorded in `unknown` and kept."""
+    stem = unit_name.rsplit(".", 1)[0]
+    prefix, _, instance = stem.partition("@")
+    table = {"n": unit_name, "N": stem, "p": prefix, "i": instance, "%": "%"}
+    out: list[str] = []
+    i = 0
+    while i < len(word):
+        if word[i] == "%" and i + 1 < len(word):
+            spec = word[i + 1]
+            if spec in table:
+                out.append(table[spec])
+            else:
+                unknown.append(spec)
+                out.append(word[i : i + 2])
+            i += 2
+            continue
+        out.append(word[i])
+        i += 1
+    return "".join(out)
 
 
 def _looks_secret(key: str, value: str) -> bool:
@@ -423,7 +452,7 @@ def _volume(text: str, stack: Stack) -> Volume:
         return Volume(VolumeKind.ANONYMOUS, parts[0])
     source, target = parts[0], parts[1]
     options = tuple(o for o in ",".join(parts[2:]).split(",") if o)
-    if source.startswith("/"):
+    if source.startswith(("/", "%", ".", "~")):  # a host path (maybe with a specifier)
         return Volume(VolumeKind.BIND, target, source, options)
     stack.named_volumes.add(source)
     return Volume(VolumeKind.NAMED, target, source, options)
