@@ -58,12 +58,14 @@ class Created:
 
 
 def new_id(directory: Path) -> str:
+    """The UTC time, with `-1`, `-2`, ... if a backup (or one in progress) already has it."""
     base = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
+    taken = set()
+    for path in directory.iterdir():
+        name = path.name
+        taken.add(name[len(TEMP_PREFIX):].rsplit("-", 1)[0] if name.startswith(TEMP_PREFIX)
+                  else name)
     candidate, n = base, 0
-    taken = {p.name.split("-")[0] if p.name.startswith(TEMP_PREFIX) else p.name
-             for p in directory.iterdir()}
-    taken |= {p.name[len(TEMP_PREFIX):].rsplit("-", 1)[0] for p in directory.iterdir()
-              if p.name.startswith(TEMP_PREFIX)}
     while candidate in taken:
         n += 1
         candidate = f"{base}-{n}"

@@ -13,6 +13,8 @@ import os
 import queue
 import threading
 import zlib
+from collections import deque
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import IO, Any, Protocol
 
 import zstandard
@@ -36,21 +38,41 @@ def _compressor(compression: str, level: int | None) -> _Compressor:
     return obj
 
 
+def gzip_member(data: bytes, level: int) -> bytes:
+    """`data` as one complete gzip member (RFC 1952 allows any number, concatenated)."""
+    comp = zlib.compressobj(level, zlib.DEFLATED, 31)
+    return comp.compress(data) + comp.flush()
+
+
 class CompressingWriter:
-    """A write-only binary stream: buffers, hands chunks to a compressing thread."""
+    """A write-only binary stream: buffers, hands chunks to compressing threads.
+
+    zstd: one stream compressed on one thread (libzstd adds its own worker threads).
+    gzip: with more than one CPU, each 1 MiB chunk becomes its own gzip member, compressed
+    on a pool of threads and written in order, as pigz does; `gzip -d`, `tar -xzf` and
+    Python read the concatenation as one file. It costs well under 1% in size.
+    """
 
     def __init__(self, raw: IO[bytes], compression: str, level: int | None = None,
                  chunk: int = 1 << 20, depth: int = 8) -> None:
         self._raw = raw
-        self._comp = _compressor(compression, level)
         self._chunk = chunk
+        self._level = DEFAULT_LEVEL[compression] if level is None else level
+        workers = os.cpu_count() or 1
+        self._pool: ThreadPoolExecutor | None = None
+        self._pending: deque[Future[bytes]] = deque()
+        self._depth = depth
+        if compression == "gzip" and workers > 1:
+            self._pool = ThreadPoolExecutor(workers, thread_name_prefix="nqd-gzip")
+        self._comp = _compressor(compression, level)
         self._buf = bytearray()
         self._queue: queue.Queue[bytes | None] = queue.Queue(maxsize=depth)
         self._error: BaseException | None = None
         self._closed = False
         self._written = 0
         self._thread = threading.Thread(target=self._work, name="nqd-compress", daemon=True)
-        self._thread.start()
+        if self._pool is None:
+            self._thread.start()
 
     def _work(self) -> None:
         while True:
@@ -74,15 +96,23 @@ class CompressingWriter:
         if self._error is not None:
             raise self._error
 
+    def _emit(self, chunk: bytes) -> None:
+        if self._pool is None:
+            self._queue.put(chunk)
+            return
+        self._pending.append(self._pool.submit(gzip_member, chunk, self._level))
+        while len(self._pending) > self._depth:
+            self._raw.write(self._pending.popleft().result())
+
     def write(self, data: bytes) -> int:
         self._raise()
         self._written += len(data)
         if not self._buf and len(data) >= self._chunk:
-            self._queue.put(bytes(data))
+            self._emit(bytes(data))
             return len(data)
         self._buf += data
         if len(self._buf) >= self._chunk:
-            self._queue.put(bytes(self._buf))
+            self._emit(bytes(self._buf))
             self._buf.clear()
         return len(data)
 
@@ -96,8 +126,16 @@ class CompressingWriter:
             return
         self._closed = True
         if self._buf and self._error is None:
-            self._queue.put(bytes(self._buf))
+            self._emit(bytes(self._buf))
             self._buf.clear()
+        if self._pool is not None:
+            try:
+                while self._pending:
+                    self._raw.write(self._pending.popleft().result())
+                self._raw.flush()
+            finally:
+                self._pool.shutdown(wait=True, cancel_futures=True)
+            return
         self._queue.put(None)
         self._thread.join()
         self._raise()
@@ -107,6 +145,10 @@ class CompressingWriter:
         if not self._closed:
             self._closed = True
             self._error = self._error or RuntimeError("aborted")
+            if self._pool is not None:
+                self._pending.clear()
+                self._pool.shutdown(wait=True, cancel_futures=True)
+                return
             self._queue.put(None)
             self._thread.join()
 
