@@ -247,7 +247,14 @@ def _move(ctx: FileContext, binding: Node, entries: Sequence[Entry], scope: Node
     edits = [Edit(ctx.path, *removal, "")]
     for position, lines in inserts.items():
         indent = indents[position]
-        if indent is None:
+        if indent is None and any("#" in line for line in lines):
+            # Comments cannot share a line with code that follows: open lines instead.
+            base = source[line_start(source, position):].decode("utf-8", "replace")
+            base = base[:len(base) - len(base.lstrip(" "))]
+            inner = base + "  "
+            text = "".join("\n" + inner + indent_following(line, inner) for line in lines) \
+                + "\n" + base
+        elif indent is None:
             text = " " + " ".join(lines)
         else:
             block = "\n".join(indent + indent_following(line, indent) for line in lines)
@@ -276,7 +283,18 @@ def removal_span(source: bytes, binding: Node) -> tuple[Span, list[str], str]:
         first = previous
     last = line_end(source, end)
     trailing = source[end:last].decode("utf-8", "replace").strip()
-    return (first, min(last + 1, len(source))), comments, trailing
+    stop = min(last + 1, len(source))
+    if _blank_line_before(source, first) and stop < len(source) \
+            and source[stop:line_end(source, stop)].strip() == b"":
+        stop = min(line_end(source, stop) + 1, len(source))  # no double blank line left
+    return (first, stop), comments, trailing
+
+
+def _blank_line_before(source: bytes, start: int) -> bool:
+    if start < 2:
+        return False
+    previous = line_start(source, start - 1)
+    return source[previous:start - 1].strip() == b""
 
 
 def _last_binding(attrset: Node) -> Node | None:

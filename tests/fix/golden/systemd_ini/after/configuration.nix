@@ -8,6 +8,8 @@
     IdleActionSec = "15min";
     KillUserProcesses = false;
     InhibitDelayMaxSec = 5;
+    # A typed alias of the same section: merged into the converted set.
+    HandleLidSwitch = "ignore";
   };
 
   systemd.settings.Manager = lib.mkForce {

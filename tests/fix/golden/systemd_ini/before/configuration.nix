@@ -10,6 +10,9 @@
     InhibitDelayMaxSec=5
   '';
 
+  # A typed alias of the same section: merged into the converted set.
+  services.logind.lidSwitch = "ignore";
+
   systemd.extraConfig = lib.mkForce "DefaultTimeoutStopSec=10s";
 
   system.stateVersion = "25.05";
