@@ -389,3 +389,22 @@ def test_dry_run_of_the_example_flake_needs_no_nix(tmp_path: Path) -> None:
         assert expected in result.stdout
     assert not (tmp_path / "state").exists()
     assert {p: p.read_bytes() for p in example.rglob("*") if p.is_file()} == before
+
+
+def test_simulated_rollback_picks_the_run_that_switched(sim: SimulatedNixOS) -> None:
+    assert sim.upgrade("--yes").returncode == 0
+    switched_run = sim.run_dir().name
+    # a later run of a changed configuration fails before switching
+    config = sim.flake / "configuration.nix"
+    config.write_text(config.read_text().replace("pkgs.git", "pkgs.git pkgs.htop"))
+    sim.git("add", "-A")
+    sim.git("commit", "-qm", "25.11 and htop")
+    sim.set_control(fail=["nixos-rebuild build"])
+    assert sim.upgrade("--yes").returncode == 1
+    sim.set_control()
+    rollback = sim.nqd("rollback", "--yes")
+    assert rollback.returncode == 0, rollback.stderr
+    assert f"Run {switched_run}" in rollback.stdout
+    assert sim.running_system() == sim.generation_path(2)
+    unknown = sim.nqd("rollback", "--run", "0123456789abcdef")
+    assert unknown.returncode == 2 and "no upgrade run" in unknown.stderr

@@ -276,11 +276,21 @@ def status(console: Console, key: str | None = None) -> int:
 
 def rollback(console: Console, *, key: str | None, dry_run: bool, yes: bool,
              host: Host | None = None, stdin: TextIO | None = None) -> int:
-    """Roll the most recent (or the given) run back to its recorded generations."""
-    journal = latest_journal(key)
+    """Roll the given run, else the most recent run that switched, back to the generations
+    it recorded before its switch."""
+    if key is not None:
+        journal = latest_journal(key)
+        if journal is None:
+            raise UsageError(f"no upgrade run {key} (see nqd upgrade --status)")
+    else:
+        journals = all_journals()
+        switched = [j for j in journals if j[Phase.SWITCH].data.get("switch_started")]
+        journal = switched[0] if switched else (journals[0] if journals else None)
     if journal is None:
         console.print("No upgrade has run on this machine: there is nothing to roll back.")
         return ExitCode.OK
+    console.print(f"Run {journal.key}: {journal.host} → NixOS {journal.target}, started "
+                  f"{iso(journal.created)} ({journal.state})")
     options = UpgradeOptions(flake=Path(journal.flake), target=Release.parse(journal.target),
                              host_name=journal.host, user=journal.user, dry_run=dry_run,
                              yes=yes)
