@@ -20,6 +20,7 @@ from tests.fix.helpers import FROM, GOLDEN, TO, copy_tree, nix_files, nix_parse_
 REFUSALS: dict[str, list[str]] = {
     "rename_dotted": [],
     "rename_nested": [],
+    "rename_emptied": [],
     "rename_mkif": ["does not enclose services.desktopManager.gnome.enable"],
     "hm_git": [],
     "hm_git_ini": ["uses string interpolation"],

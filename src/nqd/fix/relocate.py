@@ -230,6 +230,11 @@ def _move(ctx: FileContext, binding: Node, entries: Sequence[Entry], scope: Node
           anchor: Node) -> Relocation:
     source = ctx.source
     removal, comments, trailing = removal_span(source, binding)
+    holder = _emptied_holder(binding, scope)
+    while holder is not None:  # `a = { moved = v; };` would be left as `a = { };`
+        removal, outer, _ = removal_span(source, holder)
+        comments = outer + comments
+        holder = _emptied_holder(holder, scope)
     inserts: dict[int, list[str]] = {}
     indents: dict[int, str | None] = {}
     for index, entry in enumerate(entries):
@@ -295,6 +300,21 @@ def _blank_line_before(source: bytes, start: int) -> bool:
         return False
     previous = line_start(source, start - 1)
     return source[previous:start - 1].strip() == b""
+
+
+def _emptied_holder(binding: Node, scope: Node) -> Node | None:
+    """The binding whose literal set holds only `binding` (and no comments), below `scope`."""
+    attrset = binding.parent.parent if binding.parent is not None else None
+    if attrset is None or attrset.type not in ATTRSETS or attrset.id == scope.id:
+        return None
+    if len(list(syntax.bindings(attrset))) != 1 or any(
+            n.type == "comment" and not (binding.start_byte <= n.start_byte < binding.end_byte)
+            for n in syntax.walk(attrset)):
+        return None
+    holder = attrset.parent
+    while holder is not None and holder.type == "parenthesized_expression":
+        holder = holder.parent
+    return holder if holder is not None and holder.type == "binding" else None
 
 
 def _last_binding(attrset: Node) -> Node | None:

@@ -1,0 +1,10 @@
+{ lib, ... }:
+
+{
+  services.xserver = {
+    xkb.layout = "us";
+  };
+  # Sets left empty by a move are removed with it (their comments move along).
+  services.desktopManager.gnome.enable = true;
+  system.stateVersion = "25.05";
+}
