@@ -23,6 +23,7 @@ REFUSALS: dict[str, list[str]] = {
     "rename_emptied": [],
     "rename_mkif": ["does not enclose services.desktopManager.gnome.enable"],
     "hm_git": [],
+    "hm_nixos_module": [],
     "hm_git_ini": ["uses string interpolation"],
     "systemd_ini": ["not a plain string", "sections other than [Manager] (Journal)"],
     "read_refs": [],

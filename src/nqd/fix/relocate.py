@@ -119,6 +119,16 @@ def relocate(ctx: FileContext, option: OptionDef, old: tuple[str, ...],
         placement = descend(chain[0][0], first, entries[0], skip=binding)
         if placement.node is chain[0][0] and not placement.exact:
             return _rename_in_place(ctx, option, old, target, binding, new_value)
+    names = syntax.attrpath_names(syntax.binding_attrpath(binding))
+    if len(names) > len(option.path) - first:
+        # `home-manager.users.<name>.programs.x = v;` in a NixOS module: the binding's own
+        # prefix names another module system; keep it and place the new binding beside.
+        prefix = ctx.source[syntax.binding_attrpath(binding).start_byte:
+                            option.attr_spans[first][0]].decode("utf-8", "replace")
+        if first > common:
+            raise Conflict(f"{'.'.join(old)} is nested below where the new path starts; "
+                           f"move it by hand")
+        return _move(ctx, binding, entries, chain[0][0], first, binding, prefix=prefix)
     for node, depth, anchor in chain:
         if depth <= common and depth < len(target):
             return _move(ctx, binding, entries, node, depth, anchor)
@@ -227,10 +237,10 @@ def descend(attrset: Node, depth: int, entry: Entry, *, skip: Node | None) -> Pl
 
 
 def _move(ctx: FileContext, binding: Node, entries: Sequence[Entry], scope: Node, depth: int,
-          anchor: Node) -> Relocation:
+          anchor: Node, *, prefix: str = "") -> Relocation:
     source = ctx.source
     removal, comments, trailing = removal_span(source, binding)
-    holder = _emptied_holder(binding, scope)
+    holder = None if prefix else _emptied_holder(binding, scope)
     while holder is not None:  # `a = { moved = v; };` would be left as `a = { };`
         removal, outer, _ = removal_span(source, holder)
         comments = outer + comments
@@ -238,11 +248,12 @@ def _move(ctx: FileContext, binding: Node, entries: Sequence[Entry], scope: Node
     inserts: dict[int, list[str]] = {}
     indents: dict[int, str | None] = {}
     for index, entry in enumerate(entries):
-        placement = descend(scope, depth, entry, skip=binding)
+        placement = Placement(scope, depth) if prefix else descend(scope, depth, entry,
+                                                                    skip=binding)
         if placement.exact:
             lines = [f"{emit.attrpath((key,))} = {text};" for key, text in entry.keys]
         else:
-            lines = [f"{emit.attrpath(entry.path[placement.depth:])} = {entry.text};"]
+            lines = [f"{prefix}{emit.attrpath(entry.path[placement.depth:])} = {entry.text};"]
         if index == 0:
             lines = [*comments, *lines[:-1], lines[-1] + (f" {trailing}" if trailing else "")]
         where = anchor if placement.node.id == scope.id else _last_binding(placement.node)
