@@ -152,7 +152,6 @@ class SimulatedNixOS:
         env.update(
             PATH=os.pathsep.join([str(self.bin), str(self._fast_python_dir()),
                                   env.get("PATH", "")]),
-            SIM_NQD_PYTHON=sys.executable,
             NQD_ROOT=str(self.root), HOME=str(self.home), USER=USER, LOGNAME=USER,
             XDG_STATE_HOME=str(self.state_home), XDG_CONFIG_HOME=str(self.home / ".config"),
             NO_COLOR="1",
