@@ -197,3 +197,39 @@ def test_disk_full_leaves_no_partial_backup(nqd_env, tmp_path):
     finally:
         if mounted:
             subprocess.run(["umount", str(small)], check=True)
+
+
+@pytest.mark.parametrize("compression", ["zstd", "gzip"])
+def test_archives_are_plain_tar_for_standard_tools(nqd_env, tmp_path, capsys, compression):
+    """Without nqd, `tar` (with gzip or zstd) lists and extracts the archive."""
+    tree = tmp_path / "tree"
+    tree.mkdir()
+    for i in range(3):  # > 1 MiB each: several gzip members, several zstd blocks
+        (tree / f"f{i}.bin").write_bytes(os.urandom(1 << 20) + b"text" * 300_000)
+    assert main(["backup", "create", "--no-defaults", "--no-databases", "--path", str(tree),
+                 "--compression", compression, "--json"]) == 0
+    archive = json.loads(capsys.readouterr().out)["archive"]
+    flag = "-z" if compression == "gzip" else "--zstd"
+    out = tmp_path / "plain"
+    out.mkdir()
+    subprocess.run(["tar", flag, "-xf", archive, "-C", str(out)], check=True)
+    for i in range(3):
+        assert (out / ("files" + str(tree)) / f"f{i}.bin").read_bytes() == \
+            (tree / f"f{i}.bin").read_bytes()
+
+
+def test_progress_bar_draws_on_a_stream():
+    import io
+
+    from nqd.runtime.backup.progress import Progress
+
+    stream = io.StringIO()
+    progress = Progress(4 << 20, stream)
+    progress.advance(1 << 20)
+    progress.finish()
+    text = stream.getvalue()
+    assert "[" in text and "25.0%" in text and "100.0%" not in text
+    assert "1.0 MiB/4.0 MiB" in text
+    silent = Progress(10, None)
+    silent.advance(5)
+    silent.finish()
