@@ -408,3 +408,16 @@ def test_simulated_rollback_picks_the_run_that_switched(sim: SimulatedNixOS) -> 
     assert sim.running_system() == sim.generation_path(2)
     unknown = sim.nqd("rollback", "--run", "0123456789abcdef")
     assert unknown.returncode == 2 and "no upgrade run" in unknown.stderr
+
+
+def test_simulated_rollback_sets_the_home_profile_when_activate_does_not(
+        sim: SimulatedNixOS) -> None:
+    old_home = sim.current_home_generation()[1]
+    assert sim.upgrade("--yes").returncode == 0
+    # activation scripts that leave the profile to their caller (Home Manager 25.11's new mode)
+    sim.set_control(activate_leaves_profile=True)
+    sim.clear_calls()
+    rollback = sim.nqd("rollback", "--yes")
+    assert rollback.returncode == 0, rollback.stderr
+    assert sim.steps()[-2:] == ["activate", "nix-env"]
+    assert sim.current_home_generation() == (3, old_home)

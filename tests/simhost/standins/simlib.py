@@ -228,6 +228,9 @@ def activate(out: str) -> None:
     checkpoint("activate", sys.argv[1:])
     if os.environ.get("SIM_PRIVILEGED") == "1":
         die("Home Manager activation must not run as root via sudo")
+    if control().get("activate_leaves_profile"):
+        print("Starting Home Manager activation (simulated; profile left to the caller)")
+        return
     profile = hm_profile()
     profile.parent.mkdir(parents=True, exist_ok=True)
     number = set_profile(profile, Path(out))

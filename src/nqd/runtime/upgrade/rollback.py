@@ -119,6 +119,12 @@ def _home(ctx: RunContext, recorded: Generation | None, actions: list[str]) -> N
         return
     after = current_generation(profile)
     if after is None or after.store_path != recorded.store_path:
+        # Activation scripts that leave the profile to their caller (the non-legacy mode
+        # Home Manager 25.11 introduced): set it ourselves.
+        _must(ctx, ["nix-env", "--profile", str(profile), "--set", recorded.store_path])
+        actions.append("nix-env --set (Home Manager profile)")
+        after = current_generation(profile)
+    if after is None or after.store_path != recorded.store_path:
         raise RollbackFailed(f"Home Manager profile points to {after.store_path if after else None}"
                              f", not the recorded {recorded.store_path}")
 
