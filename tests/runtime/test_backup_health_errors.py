@@ -70,7 +70,7 @@ def test_unreadable_archive(nqd_env, tmp_path):
     with open(out["archive"], "wb") as handle:
         handle.write(b"this is not zstd at all")
     verify = nqd_env.run("backup", "verify", out["id"])
-    assert verify.returncode == 1 and "archive unreadable" in verify.stdout
+    assert verify.returncode == 1 and "archive breaks" in verify.stdout
     assert "Traceback" not in verify.stderr
     _one_line_error(nqd_env.run("backup", "restore", out["id"], "--to", str(tmp_path / "o")),
                     2, "archive unreadable")

@@ -50,25 +50,34 @@ def verify_backup(backup: StoredBackup) -> Verification:
         raise InputError(f"cannot read archive {archive}: {exc.strerror}") from None
     with raw_handle:
         raw = HashingReader(raw_handle)
-        current = "(start of archive)"
+        current: str | None = None  # the member being read
+        last: str | None = None
         try:
             stream = decompressing_reader(raw, manifest.compression)
             with tarfile.open(fileobj=stream, mode="r|") as tar:
                 for info in tar:
                     current = info.name
-                    _check_member(tar, info, expected.get(info.name), result)
                     seen.add(info.name)
+                    _check_member(tar, info, expected.get(info.name), result)
                     result.checked += 1
-                current = "(end of archive)"
+                    last, current = info.name, None
             raw.drain()
         except Exception as exc:  # corrupt compression, truncated tar, ...
-            result.problems.append(
-                f"archive unreadable in or after member {current}: {_describe(exc)}")
+            if current is not None:
+                result.problems.append(f"{current}: damaged, the archive breaks while reading "
+                                       f"it ({_describe(exc)})")
+            elif last is None:
+                result.problems.append(f"archive breaks at its start: {_describe(exc)}")
+            else:
+                result.problems.append(f"archive breaks after member {last}: {_describe(exc)}")
             raw.drain()
         digest = raw.sha256.hexdigest()
-    if digest != manifest.archive_sha256 or raw.count != manifest.archive_size:
-        result.problems.insert(0, f"archive {manifest.archive}: sha256/size differ from the "
-                               f"manifest (size {raw.count}, expected {manifest.archive_size})")
+    if raw.count != manifest.archive_size:
+        result.problems.insert(0, f"archive {manifest.archive}: size {raw.count}, manifest "
+                               f"says {manifest.archive_size} (truncated or replaced)")
+    elif digest != manifest.archive_sha256:
+        result.problems.insert(0, f"archive {manifest.archive}: sha256 differs from the "
+                               "manifest (altered)")
     for name in expected:
         if name not in seen:
             result.problems.append(f"{name}: missing from the archive")
