@@ -14,6 +14,7 @@ import pytest
 
 from nqd.fix.plan import plan_fixes
 from nqd.knowledge.loader import KnowledgeBase
+from nqd.releases import Release
 from tests.fix.helpers import FROM, GOLDEN, TO, copy_tree, nix_files, nix_parse_all
 
 # case → substrings of the reasons of the findings `fix` must leave for a person
@@ -29,7 +30,17 @@ REFUSALS: dict[str, list[str]] = {
     "read_refs": [],
     "packages": ["`inherit (pkgs) noto-fonts-emoji` binds the old name"],
     "flake_inputs": [],
+    "next_release": ["would define networking.wireless.userControlled twice"],
 }
+
+
+def releases(case: str) -> tuple[Release, Release]:
+    """25.05 → 25.11 unless the case has a `releases` file ("25.11 26.05")."""
+    pinned = GOLDEN / case / "releases"
+    if not pinned.is_file():
+        return FROM, TO
+    source, target = pinned.read_text().split()
+    return Release.parse(source), Release.parse(target)
 
 
 def test_every_case_is_listed() -> None:
@@ -40,7 +51,8 @@ def test_every_case_is_listed() -> None:
 def test_golden(case: str, tmp_path: Path, kb: KnowledgeBase) -> None:
     before = copy_tree(GOLDEN / case / "before", tmp_path / "before")
     expected = nix_files(GOLDEN / case / "after")
-    plan = plan_fixes([before], FROM, TO, kb=kb)
+    source, target = releases(case)
+    plan = plan_fixes([before], source, target, kb=kb)
     result = nix_files(before)
     for change in plan.files:
         result[change.path.relative_to(before.resolve()).as_posix()] = change.after
@@ -53,16 +65,18 @@ def test_golden(case: str, tmp_path: Path, kb: KnowledgeBase) -> None:
         assert any(wanted in reason for reason in reasons), (wanted, reasons)
     # Nothing fixed twice, nothing fixable left unmentioned.
     after = copy_tree(GOLDEN / case / "after", tmp_path / "after")
-    again = plan_fixes([after], FROM, TO, kb=kb)
+    again = plan_fixes([after], source, target, kb=kb)
     assert again.files == []
     assert len(again.refused) == len(REFUSALS[case])
-    nix_parse_all(sorted(after.rglob("*.nix")))
+    nix_parse_all(sorted(after.rglob("*.nix")) + sorted((GOLDEN / case / "before").rglob("*.nix")))
 
 
 def test_golden_files_keep_state_version() -> None:
     for case in REFUSALS:
         before = GOLDEN / case / "before"
         for name, text in nix_files(before).items():
+            if not name.endswith(".nix"):
+                continue
             after = (GOLDEN / case / "after" / name).read_bytes()
             for line in text.decode().splitlines():
                 if "stateVersion" in line:

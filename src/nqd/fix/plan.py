@@ -24,6 +24,7 @@ from nqd.analysis.engine import CheckResult, run_check
 from nqd.analysis.findings import Finding
 from nqd.fix.base import FileContext, Fix, Outcome, Refusal
 from nqd.fix.codemods import CODEMODS
+from nqd.fix.duplicates import duplicate_paths
 from nqd.knowledge.loader import KnowledgeBase
 from nqd.model.types import Span
 from nqd.nix.edits import Edit, OverlappingEdits, apply_edits
@@ -163,7 +164,7 @@ def _accept(result: CheckResult, outcomes: list[Outcome], texts: dict[Path, byte
     """Choose the fixes of this round that do not collide; update `texts` with them.
 
     Also returns the fixes that can never apply (they touch a stateVersion, overlap
-    each other's bytes, or would leave the file unparsable)."""
+    each other's bytes, would leave the file unparsable or define an attribute twice)."""
     accepted: list[Fix] = []
     rejected: list[Refusal] = []
     by_file: dict[Path, list[Fix]] = {}
@@ -173,6 +174,7 @@ def _accept(result: CheckResult, outcomes: list[Outcome], texts: dict[Path, byte
     for path, fixes in by_file.items():
         source = result.model.files[path].source
         protected = _state_version_spans(result, path)
+        existing = duplicate_paths(parse(source).root)
         chosen: list[Fix] = []
         edits: list[Edit] = []
         fixes.sort(key=lambda f: (min((len(p) for p in f.new_paths), default=0),
@@ -189,9 +191,16 @@ def _accept(result: CheckResult, outcomes: list[Outcome], texts: dict[Path, byte
                 if not chosen:
                     rejected.append(Refusal(fix.finding, f"conflicting edits: {exc}"))
                 continue
-            if parse(text).has_errors:
+            parsed = parse(text)
+            if parsed.has_errors:
                 rejected.append(Refusal(fix.finding, "the edited file would not parse; "
                                                      "please report this as a bug"))
+                continue
+            twice = duplicate_paths(parsed.root) - existing
+            if twice:
+                shown = ", ".join(".".join(p) for p in sorted(twice))
+                rejected.append(Refusal(fix.finding, f"the fix would define {shown} twice "
+                                                     f"in this file: merge by hand"))
                 continue
             chosen.append(fix)
             edits.extend(fix.edits)

@@ -240,16 +240,18 @@ def _move(ctx: FileContext, binding: Node, entries: Sequence[Entry], scope: Node
           anchor: Node, *, prefix: str = "") -> Relocation:
     source = ctx.source
     removal, comments, trailing = removal_span(source, binding)
+    removed = binding
     holder = None if prefix else _emptied_holder(binding, scope)
     while holder is not None:  # `a = { moved = v; };` would be left as `a = { };`
         removal, outer, _ = removal_span(source, holder)
         comments = outer + comments
+        removed = holder
         holder = _emptied_holder(holder, scope)
     inserts: dict[int, list[str]] = {}
     indents: dict[int, str | None] = {}
     for index, entry in enumerate(entries):
         placement = Placement(scope, depth) if prefix else descend(scope, depth, entry,
-                                                                    skip=binding)
+                                                                    skip=removed)
         if placement.exact:
             lines = [f"{emit.attrpath((key,))} = {text};" for key, text in entry.keys]
         else:
@@ -257,6 +259,9 @@ def _move(ctx: FileContext, binding: Node, entries: Sequence[Entry], scope: Node
         if index == 0:
             lines = [*comments, *lines[:-1], lines[-1] + (f" {trailing}" if trailing else "")]
         where = anchor if placement.node.id == scope.id else _last_binding(placement.node)
+        if where is not None and where.id != removed.id and removal[0] <= where.start_byte \
+                and where.end_byte <= removal[1]:
+            where = removed  # the anchor itself goes away: insert where it was
         position, indent = _insertion_point(source, where, placement.node)
         inserts.setdefault(position, []).extend(lines)
         indents.setdefault(position, indent)
