@@ -146,3 +146,31 @@ def test_run_key_ignores_the_bump_but_not_other_changes(tmp_path: Path) -> None:
     assert run_key(tmp_path, R2511, "other", "alice") != key
     (tmp_path / "modules" / "a.nix").write_text("{ x = 1; }")
     assert run_key(tmp_path, R2511, "ws", "alice") != key
+
+
+def test_long_commands_show_a_heartbeat_and_are_logged(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import io
+
+    from nqd.console import Console
+    from nqd.runtime.host import LocalHost
+    from nqd.runtime.upgrade import context
+    from nqd.runtime.upgrade.generations import HostLayout
+
+    monkeypatch.setattr(context, "HEARTBEAT_SECONDS", 0.2)
+    journal = Journal(path=tmp_path / "run" / "journal.json", key="k", flake="/f",
+                      target="25.11", host="ws", user=None, created=1.0)
+    journal.save()
+    out, err = io.StringIO(), io.StringIO()
+    options = context.UpgradeOptions(flake=tmp_path, target=R2511, host_name="ws", user=None,
+                                     verbose=True)
+    ctx = context.RunContext(options, LocalHost(), HostLayout.from_env({}), journal,
+                             Console(out=out, err=err))
+    result = ctx.run(["sh", "-c", "sleep 0.7; echo built; echo warn >&2; exit 3"])
+    assert result.returncode == 3
+    assert "$ sh -c 'sleep 0.7; echo built; echo warn >&2; exit 3'" in out.getvalue()
+    assert "exit 3 in" in out.getvalue()
+    assert err.getvalue().count("still running") >= 2
+    assert "│ built" in err.getvalue() and "│ warn" in err.getvalue()  # --verbose
+    log = (tmp_path / "run" / "commands.log").read_text()
+    assert "exit: 3" in log and "--- stdout\nbuilt" in log and "--- stderr\nwarn" in log
