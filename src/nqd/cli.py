@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import importlib
 import sys
 from collections.abc import Sequence
 from types import ModuleType
@@ -12,6 +11,7 @@ from nqd import __version__
 from nqd.commands import COMMAND_MODULES
 from nqd.console import Console
 from nqd.errors import ExitCode, NqdError
+from nqd.modules import load_modules
 
 
 class _Parser(argparse.ArgumentParser):
@@ -21,14 +21,7 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _load_commands() -> list[ModuleType]:
-    modules = []
-    for name in COMMAND_MODULES:
-        try:
-            modules.append(importlib.import_module(f"nqd.commands.{name}"))
-        except ModuleNotFoundError as exc:
-            if exc.name != f"nqd.commands.{name}":
-                raise
-    return modules
+    return load_modules("nqd.commands", COMMAND_MODULES)
 
 
 def build_parser() -> argparse.ArgumentParser:

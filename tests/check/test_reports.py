@@ -158,7 +158,7 @@ def test_multi_hop_keeps_the_rename_when_the_next_hop_only_notes_behaviour(
     })
     monkeypatch.setenv("NQD_KNOWLEDGE_DIR", str(tmp_path / "kb"))
     write_tree(tmp_path / "cfg", {"configuration.nix": "{ ... }: { a.old = 1; }\n"})
-    code, out = run(["check", str(tmp_path / "cfg"), "--from", "25.05", "--to", "26.05",
+    _, out = run(["check", str(tmp_path / "cfg"), "--from", "25.05", "--to", "26.05",
                      "--format", "json"], capsys)
     rules = {(f["rule"], f["replacement"]) for f in json.loads(out)["findings"]}
     assert ("NQD101", "a.new") in rules

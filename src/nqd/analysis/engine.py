@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,6 +15,7 @@ from nqd.errors import UsageError
 from nqd.knowledge.loader import KnowledgeBase
 from nqd.model.builder import build_model
 from nqd.model.types import ConfigModel, Diagnostic
+from nqd.modules import load_modules
 from nqd.releases import Release
 
 
@@ -31,14 +31,7 @@ class CheckResult:
 
 
 def rule_modules() -> list[ModuleType]:
-    modules = []
-    for name in RULE_MODULES:
-        try:
-            modules.append(importlib.import_module(f"nqd.analysis.rules.{name}"))
-        except ModuleNotFoundError as exc:
-            if exc.name != f"nqd.analysis.rules.{name}":
-                raise
-    return modules
+    return load_modules("nqd.analysis.rules", RULE_MODULES)
 
 
 def all_rules() -> list[Rule]:
