@@ -6,6 +6,8 @@ import os
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from nqd.analysis.flake_bump import bump_flake, bumped_source, plan_input_bumps
 from nqd.analysis.flake_outputs import flake_outputs
@@ -101,3 +103,37 @@ def test_flake_outputs_reads_configuration_names() -> None:
     got = flake_outputs(nested)
     assert got.nixos == ("a", "b")
     assert got.home == ("alice@a",)
+
+
+_RELEASES = ["23.11", "24.05", "24.11", "25.05", "25.11", "26.05"]
+_BRANCHES = ["nixos-{}", "nixos-{}-small", "release-{}", "nixpkgs-{}-darwin", "nixos-unstable"]
+
+
+@given(
+    entries=st.lists(
+        st.tuples(st.sampled_from(["nixpkgs", "home-manager", "hm", "n2", "\"with-dash\""]),
+                  st.sampled_from(_BRANCHES), st.sampled_from(_RELEASES),
+                  st.sampled_from([" ", "  ", "\n    ", " /* c */ "]), st.booleans()),
+        min_size=1, max_size=4, unique_by=lambda e: e[0]),
+    target=st.sampled_from(["25.11", "26.05"]),
+)
+def test_bump_changes_only_stale_release_numbers(
+        entries: list[tuple[str, str, str, str, bool]], target: str) -> None:
+    lines = []
+    for name, branch, release, space, nested in entries:
+        url = f'"github:o/r/{branch.format(release)}"'
+        if nested:
+            lines.append(f"  inputs.{name} = {{{space}url ={space}{url};{space}}};")
+        else:
+            lines.append(f"  inputs.{name}.url{space}={space}{url};")
+    source = ("{\n" + "\n".join(lines) + "\n  outputs = _: { };\n}\n").encode()
+    release = Release.parse(target)
+    out = bumped_source(Path("flake.nix"), source, release)
+    assert bumped_source(Path("flake.nix"), out, release) == out  # idempotent
+    assert len(out) == len(source)  # YY.MM → YY.MM: same length, nothing else moves
+    changed = [i for i, (a, b) in enumerate(zip(source, out, strict=True)) if a != b]
+    for i in changed:  # only digits of release numbers change
+        assert chr(source[i]).isdigit() and chr(out[i]).isdigit()
+    expected = sum(1 for _, branch, rel, _, _ in entries
+                   if "{}" in branch and Release.parse(rel) < release)
+    assert len(plan_input_bumps(Path("flake.nix"), source, release)) == expected
