@@ -1,10 +1,10 @@
 """Attribute paths a file defines twice, the way Nix's parser sees them.
 
 Tree-sitter accepts `{ a = 1; a.b = 2; }`; Nix rejects it ("attribute 'a.b' already
-defined"). Literal attribute sets (`rec` or not) merge with each other and with dotted
-paths into them; anything else defined at the same path, or below a non-set value, is a
-duplicate. The planner rejects a fix that adds one, so it never depends on
-`nix-instantiate` being installed to stay valid.
+defined"). Dotted paths descend into attribute sets (literal or implied by other dotted
+paths); a literal set written where a set already is merges one level only, each key
+once; anything else defined at the same path, or below a non-set value, is a duplicate.
+The planner rejects a fix that adds one, so it stays valid without `nix-instantiate`.
 """
 
 from __future__ import annotations
@@ -34,38 +34,48 @@ def _add_bindings(container: Node, prefix: tuple[str, ...], trie: Trie,
             for attr in attrs.named_children if attrs is not None else ():
                 name = syntax.attr_name(attr)
                 if name is not None:
-                    _insert(trie, (name,), False, prefix, found)
+                    _insert(trie, (name,), None, prefix, found)
             continue
         if binding.type != "binding":
             continue
         names = syntax.attrpath_names(syntax.binding_attrpath(binding))
         if not names or any(n is None for n in names):
             continue
-        static = tuple(n for n in names if n is not None)
         value = syntax.strip_parens(syntax.binding_value(binding))
-        is_set = value is not None and value.type in _SETS
-        child = _insert(trie, static, is_set, prefix, found)
-        if child is not None:
-            _add_bindings(value, (*prefix, *static), child, found)
+        literal = value if value is not None and value.type in _SETS else None
+        _insert(trie, tuple(n for n in names if n is not None), literal, prefix, found)
 
 
-def _insert(trie: Trie, names: tuple[str, ...], is_set: bool, prefix: tuple[str, ...],
-            found: set[tuple[str, ...]]) -> Trie | None:
-    """Add `names`; returns the set's trie to fill when it is a literal set, else None."""
+def _insert(trie: Trie, names: tuple[str, ...], literal: Node | None,
+            prefix: tuple[str, ...], found: set[tuple[str, ...]]) -> None:
+    """Add `names = value` as Nix's parser does: dotted paths descend into sets (literal
+    or implied); a literal set at an existing set merges one level, each key once."""
     node = trie
-    for index, name in enumerate(names):
-        last = index == len(names) - 1
-        existing = node.get(name)
-        path = (*prefix, *names[:index + 1])
-        if existing == _LEAF or (existing is not None and last and not is_set):
+    for index, name in enumerate(names[:-1]):
+        existing = node.setdefault(name, {})
+        if existing == _LEAF:
+            found.add((*prefix, *names[:index + 1]))
+            return
+        assert isinstance(existing, dict)
+        node = existing
+    path = (*prefix, *names)
+    existing = node.get(names[-1])
+    if literal is None:
+        if existing is not None:
             found.add(path)
-            return None
-        if existing is None:
-            if last and not is_set:
-                node[name] = _LEAF
-                return None
-            node[name] = {}
-        child = node[name]
-        assert isinstance(child, dict)
-        node = child
-    return node
+        else:
+            node[names[-1]] = _LEAF
+        return
+    fresh: Trie = {}
+    _add_bindings(literal, path, fresh, found)
+    if existing is None:
+        node[names[-1]] = fresh
+    elif existing == _LEAF:
+        found.add(path)
+    else:
+        assert isinstance(existing, dict)
+        for key, value in fresh.items():
+            if key in existing:
+                found.add((*path, key))
+            else:
+                existing[key] = value
