@@ -13,7 +13,8 @@ HELP = ("Roll the last upgrade back to exactly the system and Home Manager gener
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--run", metavar="KEY",
-                        help="the upgrade run to roll back (default: the most recent)")
+                        help="the upgrade run to roll back (default: the most recent run "
+                             "that switched)")
     parser.add_argument("--dry-run", action="store_true",
                         help="print the commands and change nothing")
     parser.add_argument("--yes", "-y", action="store_true", help="do not ask")
