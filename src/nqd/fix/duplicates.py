@@ -52,12 +52,11 @@ def _insert(trie: Trie, names: tuple[str, ...], literal: Node | None,
     or implied); a literal set at an existing set merges one level, each key once."""
     node = trie
     for index, name in enumerate(names[:-1]):
-        existing = node.setdefault(name, {})
-        if existing == _LEAF:
+        step = node.setdefault(name, {})
+        if not isinstance(step, dict):
             found.add((*prefix, *names[:index + 1]))
             return
-        assert isinstance(existing, dict)
-        node = existing
+        node = step
     path = (*prefix, *names)
     existing = node.get(names[-1])
     if literal is None:
