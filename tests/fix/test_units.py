@@ -76,3 +76,15 @@ def test_insertions_at_one_place_keep_their_order() -> None:
     path = Path("m.nix")
     edits = [Edit(path, 2, 2, "a"), Edit(path, 0, 1, "X"), Edit(path, 2, 2, "b")]
     assert apply_edits(b"0123", combine(edits)) == b"X1ab23"
+
+
+def test_planning_does_not_import_the_runtime() -> None:
+    """The static half (planning, codemods) never reaches the host seam."""
+    import subprocess
+    import sys
+
+    code = ("import sys, nqd.fix.plan as p; p.codemod_modules(); "
+            "print([m for m in sys.modules if m.startswith('nqd.runtime')])")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout
+    assert out.strip() == "[]"

@@ -42,6 +42,9 @@ def rename(ctx: FileContext, finding: Finding, old: tuple[str, ...], new: tuple[
     option = ctx.option_at(finding, old)
     if option is None:
         return Refusal(finding, "the definition was not found in the file")
+    if option.value_type == "inherit":
+        return Refusal(finding, f"{option.dotted} is defined with `inherit`: write "
+                                f"{'.'.join(new)} = ...; by hand")
     binding = binding_node(ctx, option)
     if binding is None:
         return Refusal(finding, "the definition was not found in the syntax tree")
