@@ -3,6 +3,7 @@ guard, verification before writing, the bundled example, bad input."""
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -96,6 +97,8 @@ def test_undo_refuses_over_later_edits_unless_forced(
 
 
 def _git(cwd: Path, *args: str) -> None:
+    if shutil.which("git") is None:
+        pytest.skip("git is not installed")
     subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@example.org", *args],
                    cwd=cwd, check=True, capture_output=True)
 
