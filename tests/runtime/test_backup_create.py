@@ -233,3 +233,41 @@ def test_progress_bar_draws_on_a_stream():
     silent = Progress(10, None)
     silent.advance(5)
     silent.finish()
+
+
+def test_concurrent_creates_get_distinct_ids(nqd_env, tmp_path):
+    tree = tmp_path / "tree"
+    tree.mkdir()
+    (tree / "f").write_text("x")
+    argv = [sys.executable, "-m", "nqd", "backup", "create", "--no-defaults", "--no-databases",
+            "--path", str(tree), "--json"]
+    procs = [subprocess.Popen(argv, env=nqd_env.env, stdout=subprocess.PIPE, text=True)
+             for _ in range(4)]
+    ids = [json.loads(p.communicate(timeout=60)[0])["id"] for p in procs]
+    assert all(p.returncode == 0 for p in procs)
+    assert len(set(ids)) == 4
+    assert sorted(_leftovers(nqd_env.backups)) == sorted(ids)
+
+
+def test_progress_bar_only_on_a_terminal(nqd_env, tmp_path):
+    import pty
+
+    tree = tmp_path / "tree"
+    tree.mkdir()
+    (tree / "f.bin").write_bytes(os.urandom(1 << 20))
+    argv = [sys.executable, "-m", "nqd", "backup", "create", "--no-defaults", "--no-databases",
+            "--path", str(tree)]
+    master, slave = pty.openpty()
+    proc = subprocess.Popen(argv, env=nqd_env.env, stdout=subprocess.PIPE, stderr=slave)
+    proc.communicate(timeout=60)
+    os.close(slave)
+    drawn = b""
+    try:
+        while chunk := os.read(master, 65536):
+            drawn += chunk
+    except OSError:  # EIO once the terminal is drained
+        pass
+    os.close(master)
+    assert b"100.0%" in drawn and b"[####" in drawn
+    piped = nqd_env.run(*argv[3:])
+    assert "%" not in piped.stderr and "\r" not in piped.stderr

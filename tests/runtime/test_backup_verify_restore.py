@@ -136,8 +136,13 @@ def test_prune_keeps_newest(nqd_env, tmp_path, capsys):
     directory = tmp_path / "backups"
     for i in range(4):
         write_backup(directory, [file_info("files/x", b"x")], backup_id=f"2020010{i}T000000Z")
-    (directory / ".tmp-20200105T000000Z-999999999").mkdir()  # left by a killed process
+    dead = directory / ".tmp-20200105T000000Z"  # left by a killed process
+    dead.mkdir()
+    (dead / ".nqd-pid").write_text("999999999\n")
+    alive = directory / ".tmp-20200106T000000Z"  # a backup in progress: kept
+    alive.mkdir()
+    (alive / ".nqd-pid").write_text(f"{os.getpid()}\n")
     assert main(["backup", "prune", "--keep", "2", "--dir", str(directory)]) == 0
-    assert sorted(p.name for p in directory.iterdir()) == ["20200102T000000Z",
-                                                            "20200103T000000Z"]
+    assert sorted(p.name for p in directory.iterdir()) == [
+        ".tmp-20200106T000000Z", "20200102T000000Z", "20200103T000000Z"]
     assert main(["backup", "prune", "--keep", "0", "--dir", str(directory)]) == 2

@@ -1,6 +1,6 @@
 """`backup create`: dump databases, scan sources, stream one compressed tar, rename.
 
-Everything is built in `<backups>/.tmp-<id>-<pid>/` (mode 0700, files 0600) and the
+Everything is built in `<backups>/.tmp-<id>/` (mode 0700, files 0600) and the
 directory is renamed to `<backups>/<id>/` only when archive, manifest and checksum are
 complete and synced. Any failure, Ctrl-C included, removes the temporary directory, so
 no half backup ever carries a final name.
@@ -31,7 +31,7 @@ from nqd.runtime.backup.manifest import (
 )
 from nqd.runtime.backup.progress import Progress
 from nqd.runtime.backup.sources import Entry, Scan, scan, select_sources
-from nqd.runtime.backup.store import TEMP_PREFIX, ensure_directory
+from nqd.runtime.backup.store import PID_FILE, TEMP_PREFIX, ensure_directory
 from nqd.runtime.backup.streams import SUFFIX, CompressingWriter, ExactReader
 from nqd.runtime.host import Host
 
@@ -57,19 +57,27 @@ class Created:
     manifest: Manifest
 
 
-def new_id(directory: Path) -> str:
-    """The UTC time, with `-1`, `-2`, ... if a backup (or one in progress) already has it."""
+def reserve_id(directory: Path) -> tuple[str, Path]:
+    """Pick the id (UTC time, then `-1`, `-2`, ...) by creating its temporary directory.
+
+    `mkdir` is atomic, so two backups started in the same second get different ids. The
+    directory records the creating process id (for `prune`) until it is renamed.
+    """
     base = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
-    taken = set()
-    for path in directory.iterdir():
-        name = path.name
-        taken.add(name[len(TEMP_PREFIX):].rsplit("-", 1)[0] if name.startswith(TEMP_PREFIX)
-                  else name)
-    candidate, n = base, 0
-    while candidate in taken:
+    n = 0
+    while True:
+        candidate = base if n == 0 else f"{base}-{n}"
+        temp = directory / f"{TEMP_PREFIX}{candidate}"
+        if not (directory / candidate).exists():
+            try:
+                temp.mkdir(mode=0o700)
+            except FileExistsError:
+                pass
+            else:
+                os.chmod(temp, 0o700)
+                (temp / PID_FILE).write_text(f"{os.getpid()}\n")
+                return candidate, temp
         n += 1
-        candidate = f"{base}-{n}"
-    return candidate
 
 
 def create_backup(config: Config, host: Host, options: CreateOptions,
@@ -82,14 +90,16 @@ def create_backup(config: Config, host: Host, options: CreateOptions,
         ensure_directory(directory)
     except OSError as exc:
         raise BackupFailed(f"cannot create backup directory {directory}: {exc.strerror}") from None
-    backup_id = new_id(directory)
-    temp = directory / f"{TEMP_PREFIX}{backup_id}-{os.getpid()}"
+    try:
+        backup_id, temp = reserve_id(directory)
+    except OSError as exc:
+        raise BackupFailed(f"cannot write in backup directory {directory}: {exc.strerror}"
+                           ) from None
     final = directory / backup_id
     try:
-        temp.mkdir(mode=0o700)
-        os.chmod(temp, 0o700)
         manifest = _build(config, host, options, temp, backup_id, compression, level,
                           progress_stream)
+        (temp / PID_FILE).unlink()
         _fsync_dir(temp)
         os.rename(temp, final)
         _fsync_dir(directory)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -11,6 +12,8 @@ from nqd.errors import InputError, NqdError
 from nqd.runtime.backup.manifest import MANIFEST_NAME, Manifest, load_manifest
 
 TEMP_PREFIX = ".tmp-"
+PID_FILE = ".nqd-pid"
+STALE_WITHOUT_PID = 60.0  # seconds: a temp dir this old with no pid file is abandoned
 
 
 @dataclass(frozen=True)
@@ -71,16 +74,22 @@ def prune(directory: Path, keep: int, *, dry_run: bool = False) -> list[Path]:
     doomed = [b.path for b in backups[: max(len(backups) - keep, 0)]]
     if directory.is_dir():
         doomed += [p for p in directory.iterdir()
-                   if p.name.startswith(TEMP_PREFIX) and not _owner_alive(p.name)]
+                   if p.name.startswith(TEMP_PREFIX) and not _owner_alive(p)]
     if not dry_run:
         for path in doomed:
             shutil.rmtree(path)
     return doomed
 
 
-def _owner_alive(name: str) -> bool:
-    """Temp dirs are named `.tmp-<id>-<pid>`: is that process still running?"""
-    pid_text = name.rsplit("-", 1)[-1]
+def _owner_alive(temp: Path) -> bool:
+    """Is the process that is building this temporary directory still running?"""
+    try:
+        pid_text = (temp / PID_FILE).read_text().strip()
+    except OSError:
+        try:
+            return time.time() - temp.stat().st_mtime < STALE_WITHOUT_PID
+        except OSError:
+            return False
     if not pid_text.isdigit():
         return False
     try:
