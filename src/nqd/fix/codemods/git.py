@@ -2,7 +2,9 @@
 `programs.git.delta.enable` → `programs.delta.enable` + `enableGitIntegration`.
 
 Matches: findings on `programs.git.extraConfig` whose value is a string, and on
-`programs.git.delta.enable`. (`userName`, `userEmail`, `aliases` and an attrset
+`programs.git.delta.enable` (a `programs.git.delta = { enable; options; package; }` set
+moves whole to `programs.delta`: Home Manager renamed `delta.options` and `delta.package`
+too). (`userName`, `userEmail`, `aliases` and an attrset
 `extraConfig` are plain renames, done by `rename_option`.)
 Why: Home Manager 25.11 moved git's configuration under `programs.git.settings` and delta
 into its own module, where git integration is a separate switch
@@ -15,17 +17,20 @@ and multi-value keys are left as a finding.
 from __future__ import annotations
 
 from nqd.analysis.findings import Finding
-from nqd.fix.base import FileContext, Outcome, Refusal
+from nqd.fix.base import FileContext, Fix, Outcome, Refusal
 from nqd.fix.codemods.logind import convert
 from nqd.fix.codemods.rename_option import rename
 from nqd.fix.ini import Unconvertible, parse_git
-from nqd.fix.relocate import binding_node, moved_value
-from nqd.model.types import Context
+from nqd.fix.relocate import Conflict, Entry, binding_node, moved_value, relocate
+from nqd.model.types import Context, OptionDef
 
 NAME = "home-manager-git"
 EXPLANATION = "move Home Manager git/delta options to their 25.11 homes"
 EXTRA_CONFIG = ("programs", "git", "extraConfig")
 DELTA_ENABLE = ("programs", "git", "delta", "enable")
+DELTA = ("programs", "git", "delta")
+DELTA_HOME = ("programs", "delta")
+DELTA_KEYS = frozenset({"enable", "options", "package"})
 
 
 def matches(finding: Finding) -> bool:
@@ -67,6 +72,42 @@ def _delta(ctx: FileContext, finding: Finding, new: tuple[str, ...]) -> Outcome:
     integration = (*new[:-1], "enableGitIntegration")
     value = moved_value(ctx, option, binding)
     extra = () if option.literal is False else ((integration, value),)
+    whole = _delta_set(ctx, option)
+    if whole is not None and new[:-1] == DELTA_HOME:
+        return _move_delta_set(ctx, finding, whole, extra)
     return rename(ctx, finding, DELTA_ENABLE, new, extra=extra,
                   description=f"programs.git.delta.enable → {'.'.join(new)}"
                               + (f" + {'.'.join(integration)}" if extra else ""))
+
+
+def _delta_set(ctx: FileContext, enable: OptionDef) -> OptionDef | None:
+    """`programs.git.delta = { enable; options; package; }` written as one literal set
+    (Home Manager renamed `delta.options`/`delta.package` to `programs.delta.*` too)."""
+    for option in ctx.model.options:
+        if option.path != DELTA or not option.is_set or option.wrappers \
+                or option.context is not enable.context \
+                or not (option.value_span[0] <= enable.binding_span[0]
+                        and enable.binding_span[1] <= option.value_span[1]):
+            continue
+        keys = {o.path[3] for o in ctx.model.options
+                if o.path[:3] == DELTA and o.first_part == 3 and len(o.path) > 3
+                and option.value_span[0] <= o.binding_span[0] < option.value_span[1]}
+        return option if keys <= DELTA_KEYS else None
+    return None
+
+
+def _move_delta_set(ctx: FileContext, finding: Finding, whole: OptionDef,
+                    extra: tuple[tuple[tuple[str, ...], str], ...]) -> Outcome:
+    binding = binding_node(ctx, whole)
+    if binding is None:
+        return Refusal(finding, "the definition was not found in the syntax tree")
+    entries = [Entry(DELTA_HOME, moved_value(ctx, whole, binding), is_set=True)]
+    entries += [Entry(path, text) for path, text in extra]
+    try:
+        moved = relocate(ctx, whole, DELTA, entries)
+    except Conflict as exc:
+        return Refusal(finding, str(exc))
+    return Fix(finding, moved.edits,
+               "programs.git.delta → programs.delta"
+               + (" + programs.delta.enableGitIntegration" if extra else ""),
+               touched=moved.touched, new_paths=tuple(e.path for e in entries))

@@ -1,0 +1,15 @@
+{ config, pkgs, ... }:
+
+{
+  programs.git = {
+    enable = true;
+    # delta as a whole set: it moves whole.
+    delta = {
+      enable = true;
+      options = {
+        features = "decorations";
+        side-by-side = true;
+      };
+    };
+  };
+}
