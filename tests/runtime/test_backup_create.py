@@ -143,7 +143,8 @@ def _leftovers(backups: Path) -> list[str]:
     return sorted(p.name for p in backups.iterdir()) if backups.exists() else []
 
 
-def test_ctrl_c_leaves_no_half_backup(nqd_env, tmp_path):
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+def test_interrupt_leaves_no_half_backup(nqd_env, tmp_path, signum):
     tree = tmp_path / "tree"
     tree.mkdir()
     for i in range(4):
@@ -161,7 +162,7 @@ def test_ctrl_c_leaves_no_half_backup(nqd_env, tmp_path):
     else:
         proc.kill()
         pytest.fail("backup never started writing")
-    proc.send_signal(signal.SIGINT)
+    proc.send_signal(signum)
     _, err = proc.communicate(timeout=30)
     assert proc.returncode == 130, err
     assert "Traceback" not in err

@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import socket
 import stat
 import tarfile
+import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
@@ -96,6 +99,7 @@ def create_backup(config: Config, host: Host, options: CreateOptions,
         raise BackupFailed(f"cannot write in backup directory {directory}: {exc.strerror}"
                            ) from None
     final = directory / backup_id
+    previous = _raise_on_sigterm()
     try:
         manifest = _build(config, host, options, temp, backup_id, compression, level,
                           progress_stream)
@@ -108,7 +112,22 @@ def create_backup(config: Config, host: Host, options: CreateOptions,
         if isinstance(exc, OSError):
             raise BackupFailed(f"backup failed, nothing kept: {exc}") from None
         raise
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
     return Created(backup_id, final, manifest)
+
+
+def _raise_on_sigterm() -> signal.Handlers | Callable[..., object] | int | None:
+    """Treat SIGTERM like Ctrl-C while a backup is built, so the cleanup runs."""
+    if threading.current_thread() is not threading.main_thread():
+        return None
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    return previous if previous is not None else signal.SIG_DFL
 
 
 def _build(config: Config, host: Host, options: CreateOptions, temp: Path, backup_id: str,
