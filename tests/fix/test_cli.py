@@ -184,3 +184,33 @@ def test_bad_input_is_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str
     (broken / "configuration.nix").write_text("{ services.x = ; }\n")
     code, _, err = run_cli(["fix", "--from", "25.05", str(broken)], capsys)
     assert "Traceback" not in err
+
+
+def test_prefix_renames_move_whole_sets(tmp_path: Path) -> None:
+    """A rename of a whole option set (mkRenamedOptionModule on a prefix) moves every
+    definition below it, whether written as a set or dotted (test-fixture change)."""
+    import json
+
+    kb_dir = write_test_kb(tmp_path / "kb")
+    data = json.loads((kb_dir / "25.11.json").read_text())
+    data["changes"].append({
+        "id": "nixos:renamed-option:services.xserver.displayManager.gdm", "area": "nixos",
+        "kind": "renamed-option", "old": "services.xserver.displayManager.gdm",
+        "new": "services.displayManager.gdm", "message": "fixture", "fixable": True,
+        "evidence": [{"url": "https://example.invalid/test-fixture"}]})
+    (kb_dir / "25.11.json").write_text(json.dumps(data))
+    kb = KnowledgeBase.load(kb_dir)
+    module = tmp_path / "cfg" / "configuration.nix"
+    module.parent.mkdir()
+    module.write_text(
+        "{ ... }:\n{\n  services.xserver = {\n    enable = true;\n"
+        "    displayManager.gdm = {\n      enable = true;\n      wayland = true;\n    };\n"
+        "  };\n  services.xserver.displayManager.gdm.autoSuspend = false;\n}\n")
+    plan = plan_fixes([module.parent], FROM, TO, kb=kb)
+    assert plan.refused == []
+    assert plan.files[0].after.decode() == (
+        "{ ... }:\n{\n  services.xserver = {\n    enable = true;\n  };\n"
+        "  services.displayManager.gdm = {\n    enable = true;\n    wayland = true;\n"
+        "    autoSuspend = false;\n  };\n}\n")  # the second round merges into the moved set
+    module.write_bytes(plan.files[0].after)
+    assert [f for f in run_check([module.parent], FROM, TO, kb=kb).findings if f.fixable] == []
