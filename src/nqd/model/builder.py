@@ -83,16 +83,21 @@ def _extract_parallel(sources: list[SourceFile], workers: int) -> dict[Path, Fil
     # Interleave so that both workers get a similar mix of large and small files.
     ordered = sorted(sources, key=lambda s: len(s.source), reverse=True)
     chunks = [ordered[i::workers * 4] for i in range(workers * 4)]
+    by_path = {s.path: s.source for s in sources}
     out: dict[Path, FileFacts] = {}
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
         for batch in pool.map(_extract_batch, chunks):
             for fact in batch:
+                fact.source = by_path[fact.path]
                 out[fact.path] = fact
     return out
 
 
 def _extract_batch(sources: list[SourceFile]) -> list[FileFacts]:
-    return [extract_file(s.path, s.source) for s in sources]
+    facts = [extract_file(s.path, s.source) for s in sources]
+    for fact in facts:  # the parent has the source already: do not pickle it back
+        fact.source = b""
+    return facts
 
 
 def _import_target_file(target: Path) -> Path:

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from nqd.model.types import (
     Context,
+    FileLines,
     FlakeInput,
     OptionDef,
     PackageRef,
@@ -20,7 +21,7 @@ from nqd.model.types import (
     SourcePos,
     Span,
 )
-from nqd.nix.parser import LineIndex, Node, ParsedFile, SyntaxProblem, captures, parse
+from nqd.nix.parser import Node, ParsedFile, SyntaxProblem, captures, parse
 from nqd.nix.syntax import (
     MODULE_WRAPPERS,
     application,
@@ -125,13 +126,11 @@ class _Extractor:
         # inline modules of nixosSystem/homeManagerConfiguration): references inside them
         # take that context.
         self.context_spans: list[tuple[int, int, Context]] = []
-        self.lines = LineIndex(parsed.source)
+        self.lines = FileLines(facts.path, parsed.source)
 
     # -- positions -----------------------------------------------------------------------
     def pos(self, start: int, end: int) -> SourcePos:
-        line, col = self.lines.position(start)
-        end_line, end_col = self.lines.position(end)
-        return SourcePos(self.facts.path, line, col, end_line, end_col, start, end)
+        return self.lines.source_pos(start, end)
 
     def node_pos(self, node: Node) -> SourcePos:
         return self.pos(node.start_byte, node.end_byte)
@@ -276,7 +275,7 @@ class _Extractor:
             name = attr_name(attr)
             span = (attr.start_byte, attr.end_byte)
             self.facts.options.append(OptionDef(
-                path=(*prefix, name), context=context, pos=self.node_pos(attr),
+                path=(*prefix, name), context=context, pos_span=span, lines=self.lines,
                 binding_span=(node.start_byte, node.end_byte), attr_spans=(*prefix_spans, span),
                 value_span=span, value_type="inherit", literal=None, first_part=len(prefix),
             ))
@@ -322,8 +321,8 @@ class _Extractor:
         if path:
             self.facts.options.append(OptionDef(
                 path=path, context=context,
-                pos=self.pos(spans[first_part][0] if first_part < len(spans)
-                             else binding.start_byte, spans[-1][1]),
+                pos_span=(spans[first_part][0] if first_part < len(spans)
+                          else binding.start_byte, spans[-1][1]), lines=self.lines,
                 binding_span=(binding.start_byte, binding.end_byte), attr_spans=spans,
                 value_span=(value.start_byte, value.end_byte), value_type=value.type,
                 literal=_literal(value), first_part=first_part, wrappers=wrappers,
@@ -532,17 +531,17 @@ class _RefWalker:
         if not names:
             return False
         span = (node.start_byte, node.child_by_field_name("attrpath").end_byte)
-        pos = self.x.pos(*span)
+        lines = self.x.lines
         if base_name == "config":
-            self.x.facts.reads.append(ReadRef("config", tuple(names), pos, span, Context.UNKNOWN))
+            self.x.facts.reads.append(ReadRef("config", tuple(names), lines, span, Context.UNKNOWN))
             return True
         if base_name == "pkgs":
             if names[0] in _PKGS_READS:
-                self.x.facts.reads.append(ReadRef("pkgs", tuple(names), pos, span,
+                self.x.facts.reads.append(ReadRef("pkgs", tuple(names), lines, span,
                                                   Context.UNKNOWN))
             elif names[0] != "lib":
                 self.x.facts.packages.append(
-                    PackageRef(".".join(names), pos, span, False, Context.UNKNOWN))
+                    PackageRef(".".join(names), lines, span, False, Context.UNKNOWN))
             return True
         prefix = self.with_package_prefix(base_name, bound, withs)
         if prefix is not None:
@@ -550,7 +549,7 @@ class _RefWalker:
             while len(full) > 1 and full[-1] in _PACKAGE_METHODS:
                 full.pop()
             self.x.facts.packages.append(PackageRef(
-                prefix + ".".join(full), pos, span, True, Context.UNKNOWN))
+                prefix + ".".join(full), lines, span, True, Context.UNKNOWN))
             return True
         return False
 
@@ -560,7 +559,7 @@ class _RefWalker:
         if prefix is not None:
             span = (node.start_byte, node.end_byte)
             self.x.facts.packages.append(
-                PackageRef(prefix + name, self.x.pos(*span), span, True, Context.UNKNOWN))
+                PackageRef(prefix + name, self.x.lines, span, True, Context.UNKNOWN))
 
     def inherit_from(self, node: Node, bound: frozenset[str],
                      withs: tuple[str | None, ...]) -> None:
@@ -573,7 +572,7 @@ class _RefWalker:
             if name:
                 span = (attr.start_byte, attr.end_byte)
                 self.x.facts.packages.append(
-                    PackageRef(name, self.x.pos(*span), span, False, Context.UNKNOWN))
+                    PackageRef(name, self.x.lines, span, False, Context.UNKNOWN))
 
     @staticmethod
     def with_package_prefix(name: str, bound: frozenset[str],

@@ -65,14 +65,18 @@ def _walk(root: Path, found: dict[Path, None], diagnostics: list[Diagnostic]) ->
             continue
         seen_dirs.add(key)
         dirnames[:] = sorted(d for d in dirnames if d not in _SKIP_DIRS and not d.startswith("."))
+        real_dir = os.path.realpath(dirpath)
         for name in sorted(filenames):
             if not name.endswith(".nix"):
                 continue
-            path = Path(dirpath) / name
+            path = os.path.join(real_dir, name)
+            if not os.path.islink(path):
+                found[Path(path)] = None  # the directory is resolved: already canonical
+                continue
             try:
-                found[path.resolve(strict=True)] = None
+                found[Path(path).resolve(strict=True)] = None
             except (OSError, RuntimeError) as exc:
-                diagnostics.append(Diagnostic("unreadable", _reason(exc), path))
+                diagnostics.append(Diagnostic("unreadable", _reason(exc), Path(dirpath) / name))
 
 
 def read_source(path: Path) -> tuple[SourceFile | None, Diagnostic | None]:

@@ -36,6 +36,24 @@ class Context(StrEnum):
 Span = tuple[int, int]  # byte range [start, end) in a file
 
 
+class FileLines:
+    """Turns byte spans of one file into `SourcePos`, on demand: the model keeps spans and
+    computes lines and columns only for what is reported."""
+
+    __slots__ = ("index", "path")
+
+    def __init__(self, path: Path, source: bytes) -> None:
+        from nqd.nix.parser import LineIndex
+
+        self.path = path
+        self.index = LineIndex(source)
+
+    def source_pos(self, start: int, end: int) -> SourcePos:
+        line, column = self.index.position(start)
+        end_line, end_column = self.index.position(end)
+        return SourcePos(self.path, line, column, end_line, end_column, start, end)
+
+
 @dataclass(frozen=True)
 class OptionDef:
     """`path = value` as the module system sees it.
@@ -50,7 +68,7 @@ class OptionDef:
 
     path: tuple[str | None, ...]
     context: Context
-    pos: SourcePos  # the binding's attrpath
+    pos_span: Span  # this binding's part of the attrpath
     binding_span: Span  # the whole `a.b = value;` binding
     attr_spans: tuple[Span, ...]  # each part of path, across nested sets
     value_span: Span  # the unwrapped value expression
@@ -59,6 +77,13 @@ class OptionDef:
     first_part: int = 0
     wrappers: tuple[str, ...] = ()  # mkIf/mkForce/... between the binding and the value
     is_set: bool = False  # the value is an attrset whose bindings are recorded too
+    lines: FileLines | None = field(default=None, compare=False, repr=False)
+
+    @property
+    def pos(self) -> SourcePos:
+        """Where this binding's attrpath is written."""
+        assert self.lines is not None
+        return self.lines.source_pos(*self.pos_span)
 
     @property
     def dotted(self) -> str:
@@ -78,10 +103,14 @@ class PackageRef:
     inside `with pkgs;`. `attr` is the path below `pkgs` (e.g. `python3Packages.foo`)."""
 
     attr: str
-    pos: SourcePos
+    lines: FileLines = field(compare=False, repr=False)
     span: Span  # the reference's text (`pkgs.foo` or `foo`)
     via_with: bool
     context: Context
+
+    @property
+    def pos(self) -> SourcePos:
+        return self.lines.source_pos(*self.span)
 
 
 @dataclass(frozen=True)
@@ -90,9 +119,13 @@ class ReadRef:
 
     kind: str  # "config" or "pkgs"
     path: tuple[str, ...]
-    pos: SourcePos
+    lines: FileLines = field(compare=False, repr=False)
     span: Span
     context: Context
+
+    @property
+    def pos(self) -> SourcePos:
+        return self.lines.source_pos(*self.span)
 
 
 @dataclass(frozen=True)
@@ -148,6 +181,7 @@ class ConfigModel:
     files: dict[Path, FileModel] = field(default_factory=dict)
     locked_inputs: list[LockedInput] = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)
+    _by_root: dict[str | None, list[OptionDef]] | None = field(default=None, repr=False)
 
     def options(self, context: Context | None = None) -> list[OptionDef]:
         return [
@@ -166,7 +200,16 @@ class ConfigModel:
 
     def defines(self, path: tuple[str, ...], context: Context | None = None) -> list[OptionDef]:
         """Definitions at `path` or below it."""
-        return [o for o in self.options(context) if o.startswith(path)]
+        if not path:
+            return self.options(context)
+        if self._by_root is None:
+            by_root: dict[str | None, list[OptionDef]] = {}
+            for option in self.options():
+                if option.path:
+                    by_root.setdefault(option.path[0], []).append(option)
+            self._by_root = by_root
+        return [o for o in self._by_root.get(path[0], ())
+                if o.startswith(path) and (context is None or o.context == context)]
 
     def state_version(self, context: Context) -> tuple[str, OptionDef] | None:
         """The literal stateVersion of a context (`system.stateVersion`/`home.stateVersion`)."""

@@ -55,22 +55,31 @@ def parse(source: bytes) -> ParsedFile:
 
 
 class LineIndex:
-    """Byte offset → 1-based (line, character column), in O(log lines) per lookup."""
+    """Byte offset → 1-based (line, character column), in O(log lines) per lookup.
+
+    The line table is built on the first lookup: most files of a large tree never have a
+    position reported."""
 
     def __init__(self, source: bytes) -> None:
         self.source = source
         self.ascii = source.isascii()
-        starts = [0]
-        find = source.find
-        index = find(b"\n")
-        while index != -1:
-            starts.append(index + 1)
-            index = find(b"\n", index + 1)
-        self.starts = starts
+        self._starts: list[int] | None = None
+
+    def _line_starts(self) -> list[int]:
+        if self._starts is None:
+            starts = [0]
+            find = self.source.find
+            index = find(b"\n")
+            while index != -1:
+                starts.append(index + 1)
+                index = find(b"\n", index + 1)
+            self._starts = starts
+        return self._starts
 
     def position(self, byte_offset: int) -> tuple[int, int]:
-        line = bisect_right(self.starts, byte_offset)
-        start = self.starts[line - 1]
+        starts = self._line_starts()
+        line = bisect_right(starts, byte_offset)
+        start = starts[line - 1]
         if self.ascii:
             return line, byte_offset - start + 1
         return line, len(self.source[start:byte_offset].decode("utf-8", "replace")) + 1

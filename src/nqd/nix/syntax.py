@@ -67,7 +67,7 @@ def _strip_indentation(value: str) -> str:
 def attr_name(node: Node) -> str | None:
     """A static attribute name (identifier or plain string), else None (interpolated)."""
     if node.type == "identifier":
-        return str(node.text.decode("utf-8", "replace"))
+        return node.text.decode()  # type: ignore[no-any-return]
     return static_string(node)
 
 
