@@ -214,3 +214,13 @@ def test_prefix_renames_move_whole_sets(tmp_path: Path) -> None:
         "    autoSuspend = false;\n  };\n}\n")  # the second round merges into the moved set
     module.write_bytes(plan.files[0].after)
     assert [f for f in run_check([module.parent], FROM, TO, kb=kb).findings if f.fixable] == []
+
+
+def test_values_never_move_across_rec_scopes(tmp_path: Path, kb: KnowledgeBase) -> None:
+    module = tmp_path / "cfg" / "configuration.nix"
+    module.parent.mkdir()
+    module.write_text("{ ... }:\n{\n  services.xserver = rec {\n    enable = true;\n"
+                      "    desktopManager.gnome.enable = enable;\n  };\n}\n")
+    plan = plan_fixes([module.parent], FROM, TO, kb=kb)
+    assert plan.files == []
+    assert ["inside `rec { }`" in r.reason for r in plan.refused] == [True]

@@ -129,8 +129,11 @@ def relocate(ctx: FileContext, option: OptionDef, old: tuple[str, ...],
             raise Conflict(f"{'.'.join(old)} is nested below where the new path starts; "
                            f"move it by hand")
         return _move(ctx, binding, entries, chain[0][0], first, binding, prefix=prefix)
-    for node, depth, anchor in chain:
+    for index, (node, depth, anchor) in enumerate(chain):
         if depth <= common and depth < len(target):
+            if any(n.type == "rec_attrset_expression" for n, _, _ in chain[:index]):
+                raise Conflict(f"{'.'.join(old)} is inside `rec {{ }}`: moving it out could "
+                               f"change what its value refers to; move it by hand")
             return _move(ctx, binding, entries, node, depth, anchor)
     raise Conflict(
         f"{'.'.join(old)} is written inside an expression (mkIf, let, function) that does not "
@@ -252,6 +255,9 @@ def _move(ctx: FileContext, binding: Node, entries: Sequence[Entry], scope: Node
     for index, entry in enumerate(entries):
         placement = Placement(scope, depth) if prefix else descend(scope, depth, entry,
                                                                     skip=removed)
+        if placement.node.type == "rec_attrset_expression" and placement.node.id != scope.id:
+            raise Conflict(f"{'.'.join(entry.path[:placement.depth])} is a `rec {{ }}` set: "
+                           f"moving a value into it could change what it refers to")
         if placement.exact:
             lines = [f"{emit.attrpath((key,))} = {text};" for key, text in entry.keys]
         else:
