@@ -117,9 +117,10 @@ def relocate(ctx: FileContext, option: OptionDef, old: tuple[str, ...],
     if len(entries) == 1 and first <= common and first < new_length \
             and first < len(option.attr_spans):
         placement = descend(chain[0][0], first, entries[0], skip=binding)
-        renames_bound_name = chain[0][0].type == "rec_attrset_expression" \
-            and target[first] != option.path[first]
-        if placement.node is chain[0][0] and not placement.exact and not renames_bound_name:
+        if chain[0][0].type == "rec_attrset_expression" and target[first] != option.path[first]:
+            raise Conflict(f"{option.path[first]} is a name bound by `rec {{ }}`: renaming it "
+                           f"could break references to it; rename it by hand")
+        if placement.node is chain[0][0] and not placement.exact:
             return _rename_in_place(ctx, option, old, target, binding, new_value)
     names = syntax.attrpath_names(syntax.binding_attrpath(binding))
     if len(names) > len(option.path) - first:
