@@ -224,3 +224,13 @@ def test_values_never_move_across_rec_scopes(tmp_path: Path, kb: KnowledgeBase) 
     plan = plan_fixes([module.parent], FROM, TO, kb=kb)
     assert plan.files == []
     assert ["inside `rec { }`" in r.reason for r in plan.refused] == [True]
+
+
+def test_with_scope_renames_respect_lexical_bindings(tmp_path: Path, kb: KnowledgeBase) -> None:
+    module = tmp_path / "cfg" / "configuration.nix"
+    module.parent.mkdir()
+    module.write_text("{ pkgs, ... }:\nlet\n  noto-fonts-color-emoji = null;\nin\n{\n"
+                      "  fonts.packages = with pkgs; [ noto-fonts-emoji ];\n}\n")
+    plan = plan_fixes([module.parent], FROM, TO, kb=kb)
+    assert plan.files == []
+    assert ["would win over `with`" in r.reason for r in plan.refused] == [True]

@@ -13,7 +13,7 @@ import re
 
 from nqd.analysis.findings import Finding
 from nqd.fix.base import FileContext, Fix, Outcome, Refusal
-from nqd.model.extract import _PACKAGE_METHODS
+from nqd.model.extract import _PACKAGE_METHODS, _bound_names
 from nqd.model.types import PackageRef
 from nqd.nix import emit, syntax
 from nqd.nix.edits import Edit
@@ -63,10 +63,34 @@ def fix(ctx: FileContext, finding: Finding) -> Outcome:
         new = new[scope:]
     if ref.via_with and not all(_IDENT.match(n) for n in new[:1]):
         return Refusal(finding, f"{change.new} is not a plain name usable inside `with`")
+    if ref.via_with and _bound_here(node, new[0]):
+        return Refusal(finding, f"`{new[0]}` is bound by a let or function argument here, "
+                                f"which would win over `with`: write pkgs.{change.new}")
     start, end = spans[0][0], spans[len(old) - scope - 1][1]
     replacement = emit.attrpath(new)
     return Fix(finding, (Edit(ctx.path, start, end, replacement),),
                f"package {change.old} → {change.new}", touched=((start, end),))
+
+
+def _bound_here(node: Node, name: str) -> bool:
+    """`name` is bound lexically around `node` (lexical bindings win over `with`)."""
+    current = node.parent
+    while current is not None:
+        if current.type in ("let_expression", "rec_attrset_expression") \
+                and name in _bound_names(current):
+            return True
+        if current.type == "function_expression":
+            universal = current.child_by_field_name("universal")
+            formals = current.child_by_field_name("formals")
+            names = {universal.text.decode()} if universal is not None else set()
+            for formal in formals.named_children if formals is not None else ():
+                ident = formal.child_by_field_name("name")
+                if ident is not None:
+                    names.add(ident.text.decode())
+            if name in names:
+                return True
+        current = current.parent
+    return False
 
 
 def _reference_node(ctx: FileContext, ref: PackageRef) -> Node | None:
