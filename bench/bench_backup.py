@@ -21,10 +21,11 @@ import tempfile
 import time
 from pathlib import Path
 
-WORDS = ("let in inherit with rec import pkgs lib config services enable true false "
-         "mkIf mkDefault environment systemPackages users home stateVersion nixpkgs "
-         "def class return self import from if else for while try except yield async "
-         "await const function var package main fn struct impl pub use mod").split()
+_WORD_TEXT = ("let in inherit with rec import pkgs lib config services enable true false "
+              "mkIf mkDefault environment systemPackages users home stateVersion nixpkgs "
+              "def class return self import from if else for while try except yield async "
+              "await const function var package main fn struct impl pub use mod")
+WORDS = _WORD_TEXT.split()
 
 
 def text_pool(size: int, rng: random.Random) -> bytes:

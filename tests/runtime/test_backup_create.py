@@ -152,7 +152,9 @@ def test_interrupt_leaves_no_half_backup(nqd_env, tmp_path, signum):
     proc = subprocess.Popen([sys.executable, "-m", "nqd", "backup", "create", "--no-defaults",
                              "--no-databases", "--compression", "gzip", "--level", "9",
                              "--path", str(tree)], env=nqd_env.env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            # a CI shell may start us with SIGINT ignored; a terminal does not
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         temps = [n for n in _leftovers(nqd_env.backups) if n.startswith(".tmp-")]

@@ -171,7 +171,7 @@ def _restore(args: argparse.Namespace, console: Console, directory: Path) -> int
     if result.left_out:
         console.info(f"left in the archive (database dumps; use --to DIR to extract them): "
                      f"{', '.join(result.left_out)}")
-    console.print(f"restored {len(result.written)} path(s) from backup {backup.id}")
+    console.print(f"restored {len(result.written)} file(s) and link(s) from backup {backup.id}")
     return ExitCode.FINDINGS if result.problems else ExitCode.OK
 
 
