@@ -274,3 +274,21 @@ def test_progress_bar_only_on_a_terminal(nqd_env, tmp_path):
     assert b"100.0%" in drawn and b"[####" in drawn
     piped = nqd_env.run(*argv[3:])
     assert "%" not in piped.stderr and "\r" not in piped.stderr
+
+
+def test_a_source_that_is_a_symlink_is_followed(nqd_env, tmp_path, capsys):
+    """`/etc/nixos -> /persist/etc/nixos`: both the link and what it points to are kept."""
+    persist = tmp_path / "persist" / "nixos"
+    persist.mkdir(parents=True)
+    (persist / "configuration.nix").write_text("{ }\n")
+    link = tmp_path / "etc-nixos"
+    link.symlink_to(persist)
+    assert main(["backup", "create", "--no-defaults", "--no-databases", "--path", str(link),
+                 "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    manifest = manifest_of(Path(out["path"]))
+    names = {m["name"]: m for m in manifest["members"]}
+    assert names[f"files{link}"]["type"] == "symlink"
+    assert names[f"files{persist}/configuration.nix"]["type"] == "file"
+    labels = {s["label"] for s in manifest["sources"]}
+    assert "command-line (link target)" in labels

@@ -99,7 +99,7 @@ def scan(sources: list[Source], excludes: tuple[str, ...], never: tuple[Path, ..
     skipped: list[Skipped] = []
     taken: list[Path] = []
     never_abs = tuple(Path(os.path.abspath(p)) for p in never)
-    for source in sources:
+    for source in _follow_root_links(sources):
         root = Path(os.path.abspath(source.path))
         if any(_inside(root, t) for t in taken):
             records.append(SourceRecord(str(root), source.label, "inside-another-source"))
@@ -115,6 +115,17 @@ def scan(sources: list[Source], excludes: tuple[str, ...], never: tuple[Path, ..
         _add_parents(root, entries, {e.path for e in entries})
         _walk(root, excludes, never_abs, entries, skipped)
     return Scan(tuple(entries), tuple(records), tuple(skipped))
+
+
+def _follow_root_links(sources: list[Source]) -> list[Source]:
+    """A source that is itself a symlink (`/etc/nixos -> /persist/etc/nixos`) is archived as
+    the link and, right after it, as the directory or file it points to."""
+    out = []
+    for source in sources:
+        out.append(source)
+        if os.path.islink(source.path) and os.path.exists(source.path):
+            out.append(Source(Path(os.path.realpath(source.path)), f"{source.label} (link target)"))
+    return out
 
 
 def _add_parents(root: Path, entries: list[Entry], present: set[Path]) -> None:
