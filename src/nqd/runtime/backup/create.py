@@ -77,8 +77,12 @@ def reserve_id(directory: Path) -> tuple[str, Path]:
             except FileExistsError:
                 pass
             else:
-                os.chmod(temp, 0o700)
-                (temp / PID_FILE).write_text(f"{os.getpid()}\n")
+                try:
+                    os.chmod(temp, 0o700)
+                    (temp / PID_FILE).write_text(f"{os.getpid()}\n")
+                except BaseException:
+                    shutil.rmtree(temp, ignore_errors=True)
+                    raise
                 return candidate, temp
         n += 1
 
