@@ -98,3 +98,16 @@ def test_usage_errors(nqd_env):
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
     proc = nqd_env.run("backup", "prune")
     assert proc.returncode == 2 and "--keep" in proc.stderr
+
+
+def test_query_checks_inherit_the_health_connection(nqd_env):
+    nqd_env.write_config('[health.postgresql]\nport = 6543\nuser = "mcp"\ndbname = "mcp"\n'
+                         'extensions = ["vector"]\n'
+                         '[[health.query]]\nname = "docs"\nquery = "SELECT 1"\n'
+                         '[[health.query]]\nname = "other"\nquery = "SELECT 1"\nport = 7000\n')
+    cfg = load_config()
+    first, second = cfg.health.checks.query
+    assert (first.conn.port, first.conn.user, first.conn.dbname) == (6543, "mcp", "mcp")
+    assert (second.conn.port, second.conn.user) == (7000, "mcp")
+    assert cfg.health.pg_extensions == ("vector",)
+    assert cfg.backup.postgresql is None  # health settings never turn on a dump
