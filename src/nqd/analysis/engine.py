@@ -13,7 +13,10 @@ from nqd.analysis.releases import DetectedRelease, detect_release
 from nqd.analysis.rules import RULE_MODULES
 from nqd.errors import UsageError
 from nqd.knowledge.loader import KnowledgeBase
+from nqd.knowledge.model import Change, Kind
 from nqd.model.builder import build_model
+from nqd.model.files import discover
+from nqd.model.interest import Interest, most_selective
 from nqd.model.types import ConfigModel, Diagnostic
 from nqd.modules import load_modules
 from nqd.releases import Release
@@ -38,6 +41,35 @@ def all_rules() -> list[Rule]:
     return [rule for module in rule_modules() for rule in module.RULES]
 
 
+def _flakes_model(paths: Sequence[Path]) -> ConfigModel:
+    """The flake.nix files under `paths` (and their flake.lock), for release detection:
+    everything they import is read lite."""
+    files, _ = discover(list(paths))
+    return build_model([f for f in files if f.name == "flake.nix"], interest=Interest.of(()))
+
+
+def interest_of(changes: Iterable[Change], modules: Iterable[ModuleType]) -> Interest | None:
+    """Every name the rules can look for: the knowledge's old names (the most selective
+    part of each option path, each package name, every condition's paths) and each rule's
+    own `INTEREST`. None (extract everything) if a rule does not declare its interest."""
+    names: set[str] = set()
+    for module in modules:
+        declared = getattr(module, "INTEREST", None)
+        if declared is None:
+            return None
+        names |= declared
+    for change in changes:
+        paths = [change.old] if change.old else []
+        if change.condition is not None:
+            paths += [*change.condition.requires, *change.condition.unset]
+        for path in paths:
+            if change.kind in (Kind.RENAMED_PACKAGE, Kind.REMOVED_PACKAGE):
+                names.add(path.split(".")[-1])
+            else:
+                names.add(most_selective(path))
+    return Interest.of(names)
+
+
 def run_check(
     paths: Sequence[Path],
     from_release: Release | None = None,
@@ -46,23 +78,25 @@ def run_check(
     kb: KnowledgeBase | None = None,
     previous_text: Callable[[Path], bytes | None] | None = None,
     jobs: int | None = None,
+    prefilter: bool = True,
 ) -> CheckResult:
-    model = build_model(paths, jobs=jobs)
+    kb = kb or KnowledgeBase.load()
+    modules = rule_modules()
     if from_release is None:
-        detected = detect_release(model)
+        detected = detect_release(_flakes_model(paths))
     else:
         detected = DetectedRelease(from_release, "--from")
     source = detected.release
     target = to_release or source.next()
     if target <= source:
         raise UsageError(f"--to {target} must be a later release than {source}")
-    kb = kb or KnowledgeBase.load()
+    changes = tuple(kb.chained(source, target))
+    interest = interest_of(changes, modules) if prefilter else None
+    model = build_model(paths, jobs=jobs, interest=interest)
     context = RuleContext(
-        model=model, from_release=source, to_release=target,
-        changes=tuple(kb.chained(source, target)),
+        model=model, from_release=source, to_release=target, changes=changes,
         **({"previous_text": previous_text} if previous_text else {}),
     )
-    modules = rule_modules()
     findings = _dedupe(f for module in modules for f in module.check(context))
     finding_codes = {"syntax-error", "missing-import", "import-cycle"}
     return CheckResult(

@@ -16,6 +16,7 @@ from nqd.model.extract import (
     set_context,
 )
 from nqd.model.files import SourceFile, discover, read_source
+from nqd.model.interest import Interest
 from nqd.model.types import (
     ConfigModel,
     Context,
@@ -37,12 +38,16 @@ _NIXOS_ROOTS = frozenset(
 _HM_ROOTS = frozenset({"home", "manual", "news", "accounts", "targets"})
 
 
-def build_model(paths: Iterable[Path], *, jobs: int | None = None) -> ConfigModel:
+def build_model(paths: Iterable[Path], *, jobs: int | None = None,
+                interest: Interest | None = None) -> ConfigModel:
+    """The model of every `.nix` file under `paths` and what they import. With an
+    `interest`, files that mention none of its names are extracted lite (see
+    `nqd.model.interest`): the model then holds what a check for those names needs."""
     roots = [Path(p) for p in paths]
     files, diagnostics = discover(roots)
     model = ConfigModel(roots=roots, diagnostics=diagnostics)
-    facts = _extract_all(files, model.diagnostics, jobs)
-    _follow_imports(facts, model.diagnostics, jobs)
+    facts = _extract_all(files, model.diagnostics, jobs, interest)
+    _follow_imports(facts, model.diagnostics, interest)
     contexts = _assign_contexts(facts)
     for path, fact in facts.items():
         context = contexts.get(path, Context.UNKNOWN)
@@ -61,7 +66,7 @@ def build_model(paths: Iterable[Path], *, jobs: int | None = None) -> ConfigMode
 
 
 def _extract_all(files: list[Path], diagnostics: list[Diagnostic],
-                 jobs: int | None) -> dict[Path, FileFacts]:
+                 jobs: int | None, interest: Interest | None) -> dict[Path, FileFacts]:
     sources: list[SourceFile] = []
     for path in files:
         source, problem = read_source(path)
@@ -71,11 +76,12 @@ def _extract_all(files: list[Path], diagnostics: list[Diagnostic],
             sources.append(source)
     workers = jobs if jobs is not None else min(2, os.cpu_count() or 1)
     if workers > 1 and len(sources) >= PARALLEL_THRESHOLD:
-        return _extract_parallel(sources, workers)
-    return {s.path: extract_file(s.path, s.source) for s in sources}
+        return _extract_parallel(sources, workers, interest)
+    return {s.path: extract_file(s.path, s.source, interest) for s in sources}
 
 
-def _extract_parallel(sources: list[SourceFile], workers: int) -> dict[Path, FileFacts]:
+def _extract_parallel(sources: list[SourceFile], workers: int,
+                      interest: Interest | None) -> dict[Path, FileFacts]:
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
@@ -86,15 +92,15 @@ def _extract_parallel(sources: list[SourceFile], workers: int) -> dict[Path, Fil
     by_path = {s.path: s.source for s in sources}
     out: dict[Path, FileFacts] = {}
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        for batch in pool.map(_extract_batch, chunks):
+        for batch in pool.map(_extract_batch, chunks, [interest] * len(chunks)):
             for fact in batch:
                 fact.source = by_path[fact.path]
                 out[fact.path] = fact
     return out
 
 
-def _extract_batch(sources: list[SourceFile]) -> list[FileFacts]:
-    facts = [extract_file(s.path, s.source) for s in sources]
+def _extract_batch(sources: list[SourceFile], interest: Interest | None) -> list[FileFacts]:
+    facts = [extract_file(s.path, s.source, interest) for s in sources]
     for fact in facts:  # the parent has the source already: do not pickle it back
         fact.source = b""
     return facts
@@ -105,7 +111,7 @@ def _import_target_file(target: Path) -> Path:
 
 
 def _follow_imports(facts: dict[Path, FileFacts], diagnostics: list[Diagnostic],
-                    jobs: int | None) -> None:
+                    interest: Interest | None) -> None:
     """Read files that are imported but were not among the given paths."""
     pending = deque(facts.values())
     while pending:
@@ -119,7 +125,7 @@ def _follow_imports(facts: dict[Path, FileFacts], diagnostics: list[Diagnostic],
                 diagnostics.append(problem)
                 continue
             if source is not None and source.path not in facts:
-                facts[source.path] = extract_file(source.path, source.source)
+                facts[source.path] = extract_file(source.path, source.source, interest)
                 pending.append(facts[source.path])
 
 
@@ -168,13 +174,10 @@ def _propagate(facts: dict[Path, FileFacts], contexts: dict[Path, Context],
 def _guess_context(fact: FileFacts) -> Context:
     """For a file no known module imports: look at what it defines, then at its name."""
     nixos = home = 0
-    for option in fact.options:
-        if option.context is not Context.UNKNOWN or not option.path:
-            continue
-        root = option.path[0]
+    for root in fact.top_roots:
         if root in _NIXOS_ROOTS:
             nixos += 1
-        elif root in _HM_ROOTS or option.path[:2] in (("xdg", "configFile"), ("xdg", "dataFile")):
+        elif root in _HM_ROOTS:
             home += 1
     if home > nixos:
         return Context.HOME_MANAGER
@@ -183,7 +186,7 @@ def _guess_context(fact: FileFacts) -> Context:
     parts = {p.lower() for p in fact.path.parts[-3:-1]}
     if fact.path.name == "home.nix" or "home" in parts or "home-manager" in parts:
         return Context.HOME_MANAGER
-    if fact.path.name in ("configuration.nix", "hardware-configuration.nix") or fact.options:
+    if fact.path.name in ("configuration.nix", "hardware-configuration.nix") or fact.top_roots:
         return Context.NIXOS
     return Context.UNKNOWN
 

@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from nqd.model.interest import Interest
 from nqd.model.types import (
     Context,
     FileLines,
@@ -81,6 +82,10 @@ class FileFacts:
     flake_inputs: list[FlakeInput] = field(default_factory=list)
     imports: list[ImportRef] = field(default_factory=list)
     is_flake: bool = False
+    # First names of the module's definitions (`boot`, `home`, ...), for guessing the
+    # context of a file nobody imports; recorded in lite mode too.
+    top_roots: list[str] = field(default_factory=list)
+    lite: bool = False  # definitions and references were not recorded (see model.interest)
 
 
 def set_context(value: OptionDef | PackageRef | ReadRef, context: Context) -> None:
@@ -92,10 +97,12 @@ def set_context(value: OptionDef | PackageRef | ReadRef, context: Context) -> No
     object.__setattr__(value, "context", context)
 
 
-def extract_file(path: Path, source: bytes) -> FileFacts:
-    """Parse `source` and extract everything the model needs from it."""
+def extract_file(path: Path, source: bytes, interest: Interest | None = None) -> FileFacts:
+    """Parse `source` and extract everything the model needs from it; with an `interest`
+    that the file does not meet, only syntax problems, imports and top-level names."""
     parsed = parse(source)
     facts = FileFacts(path=path, source=source, is_flake=path.name == "flake.nix")
+    facts.lite = interest is not None and not facts.is_flake and not interest.wants(source)
     if parsed.has_errors:
         facts.problems = parsed.problems()
         return facts
@@ -151,8 +158,9 @@ class _Extractor:
         else:
             self.module(top, Context.UNKNOWN)
         self.module_lists()
-        _RefWalker(self).walk(top)
-        self.assign_reference_contexts()
+        if not self.facts.lite:
+            _RefWalker(self).walk(top)
+            self.assign_reference_contexts()
 
     def assign_reference_contexts(self) -> None:
         if not self.context_spans:
@@ -187,6 +195,8 @@ class _Extractor:
         full_form = any(
             _first_name(b) in ("config", "options") for b in bindings(body) if b.type == "binding"
         )
+        if context is Context.UNKNOWN:
+            self.facts.top_roots.extend(_definition_roots(body, full_form))
         for binding in bindings(body):
             name = _first_name(binding)
             if binding.type != "binding" or name is None:
@@ -294,6 +304,8 @@ class _Extractor:
         value = strip_parens(value)
         if value is None:
             return
+        if self.facts.lite and path[:1] != ("home-manager",):
+            return  # lite: only follow where Home Manager modules may be imported
         if context in (Context.NIXOS, Context.UNKNOWN) and len(path) >= 2 \
                 and path[:2] == ("home-manager", "users") and len(path) >= 3:
             self.home_manager_user(value, path, spans, binding, first_part, wrappers)
@@ -318,7 +330,7 @@ class _Extractor:
         while body.type in ("let_expression", "with_expression"):
             body = strip_parens(body.child_by_field_name("body"))
         is_set = body.type in _ATTRSETS
-        if path:
+        if path and not self.facts.lite:
             self.facts.options.append(OptionDef(
                 path=path, context=context,
                 pos_span=(spans[first_part][0] if first_part < len(spans)
@@ -593,6 +605,41 @@ def _module_body(expr: Node) -> Node | None:
         else:
             return expr
     return None
+
+
+def _definition_roots(body: Node, full_form: bool) -> list[str]:
+    """First names of a module's definitions, through `config = mkIf c { ... }` and
+    `mkMerge [ ... ]` in full-form modules."""
+    roots: list[str] = []
+    for binding in bindings(body):
+        name = _first_name(binding)
+        if name is None:
+            continue
+        if not full_form:
+            if name not in _NOT_DEFINITIONS and name != "imports":
+                roots.append(name)
+            continue
+        if name != "config":
+            continue
+        names = _names(binding)
+        if len(names) > 1 and names[1] is not None:
+            roots.append(names[1])
+            continue
+        pending = [binding.child_by_field_name("expression")]
+        while pending:
+            value = strip_parens(pending.pop())
+            if value is None:
+                continue
+            if value.type == "apply_expression":
+                func, args = application(value)
+                fname = function_name(func)
+                if fname == "mkMerge" and args and strip_parens(args[0]).type == "list_expression":
+                    pending.extend(strip_parens(args[0]).named_children)
+                elif fname in MODULE_WRAPPERS and len(args) == MODULE_WRAPPERS[fname] + 1:
+                    pending.append(args[-1])
+            elif value.type in _ATTRSETS:
+                roots.extend(n for b in bindings(value) if (n := _first_name(b)) is not None)
+    return roots
 
 
 def _names(binding: Node) -> list[str | None]:

@@ -25,6 +25,8 @@ OPPORTUNITY = Rule(
     "Not required for the upgrade; worth adopting.",
 )
 RULES = (CHANGED_DEFAULT, BEHAVIOUR, OPPORTUNITY)
+# Names this rule looks for beyond the knowledge's own (see nqd.model.interest).
+INTEREST: frozenset[str] = frozenset()
 _RULE_OF = {Kind.CHANGED_DEFAULT: CHANGED_DEFAULT, Kind.BEHAVIOUR: BEHAVIOUR,
             Kind.VERSION_BUMP: BEHAVIOUR, Kind.NEW_OPTION: OPPORTUNITY,
             Kind.NEW_MODULE: OPPORTUNITY}

@@ -20,6 +20,8 @@ OLD_RELEASE_INPUT = Rule(
     'inputs.nixpkgs.url = "github:NixOS/nixpkgs/nixos-25.11";',
 )
 RULES = (OLD_RELEASE_INPUT,)
+# Names this rule looks for beyond the knowledge's own (see nqd.model.interest).
+INTEREST: frozenset[str] = frozenset()
 _EVIDENCE = (
     Evidence(url="https://nix.dev/manual/nix/stable/command-ref/new-cli/nix3-flake-update"),
     Evidence(url="https://nix-community.github.io/home-manager/#sec-upgrade-release"),

@@ -26,6 +26,8 @@ _VPN_PACKAGES = frozenset({"openvpn", "openconnect", "wireguard-tools", "strongs
                            "networkmanager-vpnc", "networkmanager-fortisslvpn",
                            "networkmanager-l2tp", "networkmanager-sstp", "networkmanager-iodine",
                            "networkmanager_strongswan"})
+# Names this rule looks for (see nqd.model.interest).
+INTEREST = frozenset({"networkmanager", *_VPN_PACKAGES})
 _EVIDENCE = (Evidence(
     url="https://github.com/NixOS/nixpkgs/blob/release-25.11/nixos/doc/manual/release-notes/"
         "rl-2511.section.md", repo="NixOS/nixpkgs",

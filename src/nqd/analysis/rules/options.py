@@ -31,6 +31,8 @@ REMOVED_MODULE = Rule(
     "Every option of a removed module fails evaluation.",
 )
 RULES = (RENAMED, REMOVED, CHANGED, REMOVED_MODULE)
+# Names this rule looks for beyond the knowledge's own (see nqd.model.interest).
+INTEREST: frozenset[str] = frozenset()
 _RULE_OF = {Kind.RENAMED_OPTION: RENAMED, Kind.REMOVED_OPTION: REMOVED,
             Kind.CHANGED_OPTION: CHANGED, Kind.REMOVED_MODULE: REMOVED_MODULE}
 AREA_OF_CONTEXT = {Context.NIXOS: Area.NIXOS, Context.HOME_MANAGER: Area.HOME_MANAGER}

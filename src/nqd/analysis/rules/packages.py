@@ -21,6 +21,8 @@ REMOVED = Rule(
     "The attribute now throws: evaluation fails with the removal message.",
 )
 RULES = (RENAMED, REMOVED)
+# Names this rule looks for beyond the knowledge's own (see nqd.model.interest).
+INTEREST: frozenset[str] = frozenset()
 _PYTHON_SET = re.compile(r"^python3\d*Packages\.")
 
 

@@ -26,6 +26,8 @@ PKGS_ATTRIBUTE = Rule(
     "pkgs.system", "pkgs.stdenv.hostPlatform.system",
 )
 RULES = (RENAMED_READ, REMOVED_READ, PKGS_ATTRIBUTE)
+# Names this rule looks for beyond the knowledge's own (see nqd.model.interest).
+INTEREST: frozenset[str] = frozenset()
 
 
 def check(ctx: RuleContext) -> Iterable[Finding]:

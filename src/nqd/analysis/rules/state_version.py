@@ -23,6 +23,8 @@ RAISED = Rule(
     'system.stateVersion = "25.05"; # unchanged, forever',
 )
 RULES = (RAISED,)
+# Names this rule looks for (see nqd.model.interest).
+INTEREST = frozenset({"stateVersion"})
 _EVIDENCE = (
     Evidence(url="https://nixos.org/manual/nixos/stable/options#opt-system.stateVersion",
              repo="NixOS/nixpkgs", path="nixos/modules/misc/version.nix"),

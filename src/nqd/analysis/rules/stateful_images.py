@@ -60,6 +60,8 @@ PG_PACKAGE_MAJOR = Rule(
     "services.postgresql.package = pkgs.postgresql_16; # until migrated",
 )
 RULES = (IMAGE_MAJOR, UNPINNED, PG_PACKAGE_MAJOR)
+# Names this rule looks for (see nqd.model.interest).
+INTEREST = frozenset({"oci-containers", "postgresql", "stateVersion"})
 
 _PG_EVIDENCE = (Evidence(
     url="https://nixos.org/manual/nixos/stable/options#opt-services.postgresql.package",

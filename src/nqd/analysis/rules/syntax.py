@@ -26,6 +26,8 @@ IMPORT_CYCLE = Rule(
     "function call.",
 )
 RULES = (SYNTAX_ERROR, MISSING_IMPORT, IMPORT_CYCLE)
+# Names this rule looks for beyond the knowledge's own (see nqd.model.interest).
+INTEREST: frozenset[str] = frozenset()
 _BY_CODE = {"syntax-error": (SYNTAX_ERROR, Severity.ERROR),
             "missing-import": (MISSING_IMPORT, Severity.ERROR),
             "import-cycle": (IMPORT_CYCLE, Severity.WARNING)}
