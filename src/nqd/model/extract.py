@@ -197,6 +197,9 @@ class _Extractor:
         )
         if context is Context.UNKNOWN:
             self.facts.top_roots.extend(_definition_roots(body, full_form))
+        # Lite files record no definitions; only imports (and Home Manager modules, which
+        # give imported files their context) are followed.
+        imports_only = self.facts.lite and b"home-manager" not in self.source
         for binding in bindings(body):
             name = _first_name(binding)
             if binding.type != "binding" or name is None:
@@ -204,6 +207,8 @@ class _Extractor:
             names = _names(binding)
             if names == ["imports"]:
                 self.imports(binding.child_by_field_name("expression"), context)
+            elif imports_only:
+                continue
             elif full_form:
                 if name == "config":
                     self.binding(binding, (), (), context, skip=1)
