@@ -15,7 +15,7 @@ from nqd.model.extract import (
     parse_flake_url,
     set_context,
 )
-from nqd.model.files import SourceFile, discover, read_source
+from nqd.model.files import discover, read_source
 from nqd.model.interest import Interest
 from nqd.model.types import (
     ConfigModel,
@@ -67,43 +67,53 @@ def build_model(paths: Iterable[Path], *, jobs: int | None = None,
 
 def _extract_all(files: list[Path], diagnostics: list[Diagnostic],
                  jobs: int | None, interest: Interest | None) -> dict[Path, FileFacts]:
-    sources: list[SourceFile] = []
+    workers = jobs if jobs is not None else min(2, os.cpu_count() or 1)
+    if workers > 1 and len(files) >= PARALLEL_THRESHOLD:
+        facts, problems = _extract_parallel(files, workers, interest)
+    else:
+        facts, problems = _read_and_extract(files, interest)
+    diagnostics.extend(problems)
+    return {fact.path: fact for fact in facts}
+
+
+def _read_and_extract(files: list[Path], interest: Interest | None) \
+        -> tuple[list[FileFacts], list[Diagnostic]]:
+    facts, problems = [], []
     for path in files:
         source, problem = read_source(path)
         if problem is not None:
-            diagnostics.append(problem)
+            problems.append(problem)
         elif source is not None:
-            sources.append(source)
-    workers = jobs if jobs is not None else min(2, os.cpu_count() or 1)
-    if workers > 1 and len(sources) >= PARALLEL_THRESHOLD:
-        return _extract_parallel(sources, workers, interest)
-    return {s.path: extract_file(s.path, s.source, interest) for s in sources}
+            facts.append(extract_file(source.path, source.source, interest))
+    return facts, problems
 
 
-def _extract_parallel(sources: list[SourceFile], workers: int,
-                      interest: Interest | None) -> dict[Path, FileFacts]:
+def _extract_parallel(files: list[Path], workers: int, interest: Interest | None) \
+        -> tuple[list[FileFacts], list[Diagnostic]]:
+    """Read and extract in worker processes (tree-sitter holds the GIL while parsing)."""
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
-    context = multiprocessing.get_context("fork")
-    # Interleave so that both workers get a similar mix of large and small files.
-    ordered = sorted(sources, key=lambda s: len(s.source), reverse=True)
+    def size(path: Path) -> int:
+        try:
+            return path.stat().st_size
+        except OSError:
+            return 0
+
+    # Interleave by size so that every worker gets a similar mix of large and small files.
+    ordered = sorted(files, key=size, reverse=True)
     chunks = [ordered[i::workers * 4] for i in range(workers * 4)]
-    by_path = {s.path: s.source for s in sources}
-    out: dict[Path, FileFacts] = {}
+    facts: list[FileFacts] = []
+    problems: list[Diagnostic] = []
+    context = multiprocessing.get_context("fork")
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        for batch in pool.map(_extract_batch, chunks, [interest] * len(chunks)):
-            for fact in batch:
-                fact.source = by_path[fact.path]
-                out[fact.path] = fact
-    return out
-
-
-def _extract_batch(sources: list[SourceFile], interest: Interest | None) -> list[FileFacts]:
-    facts = [extract_file(s.path, s.source, interest) for s in sources]
-    for fact in facts:  # the parent has the source already: do not pickle it back
-        fact.source = b""
-    return facts
+        for batch_facts, batch_problems in pool.map(_read_and_extract, chunks,
+                                                    [interest] * len(chunks)):
+            facts.extend(batch_facts)
+            problems.extend(batch_problems)
+    facts.sort(key=lambda f: f.path)
+    problems.sort(key=lambda d: d.path)
+    return facts, problems
 
 
 def _import_target_file(target: Path) -> Path:
