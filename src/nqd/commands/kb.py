@@ -29,6 +29,21 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                          help="commits of the nixpkgs trees when they are not git checkouts")
     extract.add_argument("--home-manager-commit", nargs=2, metavar=("OLD", "NEW"),
                          help="commits of the Home Manager trees when not git checkouts")
+    extract.add_argument("--nixpkgs-snapshot", type=Path, metavar="TREE",
+                         help="ONE later nixpkgs tree (pkgs/top-level/*aliases.nix); its entries "
+                         "dated inside --window become package changes of this pair")
+    extract.add_argument("--nixpkgs-snapshot-commit", metavar="SHA",
+                         help="commit of --nixpkgs-snapshot (when not a git checkout)")
+    extract.add_argument("--nixpkgs-snapshot-repo", metavar="OWNER/NAME", default=None,
+                         help="repository of --nixpkgs-snapshot for evidence "
+                         "(default NixOS/nixpkgs)")
+    extract.add_argument("--window", nargs=2, metavar=("START", "END"),
+                         help="dates YYYY-MM-DD: entries dated START <= date < END (the branch-off "
+                         "dates of --from and --to) belong to this pair")
+    extract.add_argument("--uncertain", nargs=2, metavar=("START", "END"), action="append",
+                         default=[], help="dates whose release is not known (a branch-off date "
+                         "known only within bounds): such entries are reported, not assigned; "
+                         "repeatable")
     extract.add_argument("--curated", type=Path, help="JSON file with hand-written `changes`")
     extract.add_argument("--from", dest="from_release", required=True, metavar="RELEASE")
     extract.add_argument("--to", dest="to_release", required=True, metavar="RELEASE")
@@ -62,8 +77,13 @@ def _extract(args: argparse.Namespace, console: Console) -> int:
     source, target = Release.parse(args.from_release), Release.parse(args.to_release)
     if target != source.next():
         raise UsageError(f"--to must be the release after --from ({source.next()})")
-    if not args.nixpkgs and not args.home_manager:
-        raise UsageError("give --nixpkgs OLD NEW and/or --home-manager OLD NEW")
+    if not args.nixpkgs and not args.home_manager and not args.nixpkgs_snapshot:
+        raise UsageError("give --nixpkgs OLD NEW, --home-manager OLD NEW and/or "
+                         "--nixpkgs-snapshot TREE --window START END")
+    if bool(args.nixpkgs_snapshot) != bool(args.window):
+        raise UsageError("--nixpkgs-snapshot and --window go together")
+    if args.uncertain and not args.window:
+        raise UsageError("--uncertain needs --nixpkgs-snapshot and --window")
     pairs: list[tuple[str, build.Extraction, build.Extraction]] = []
     specs: list[tuple[str, str, list[Path], list[str] | None, str]] = []
     if args.nixpkgs:
@@ -82,10 +102,11 @@ def _extract(args: argparse.Namespace, console: Console) -> int:
                 console.warn(f"{root}: commit unknown (not a git checkout; give "
                              f"--{'nixpkgs' if repo == build.NIXPKGS else 'home-manager'}-commit)")
         pairs.append((area, extractions[0], extractions[1]))
+    dated = _dated(args, console) if args.nixpkgs_snapshot else None
     curated = None
     if args.curated:
         curated = (args.curated, build.load_curated(args.curated, str(source), str(target)))
-    doc = build.document(str(source), str(target), pairs, curated)
+    doc = build.document(str(source), str(target), pairs, curated, dated)
     text = build.dumps(doc)
     if str(args.out) == "-":
         console.out.write(text)
@@ -95,6 +116,33 @@ def _extract(args: argparse.Namespace, console: Console) -> int:
     console.info(f"{len(doc['changes'])} changes {source}→{target} ({counts}); "
                  f"{len(doc['sources']['skipped'])} call sites skipped")
     return int(ExitCode.OK)
+
+
+def _dated(
+    args: argparse.Namespace, console: Console
+) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """Changes and sources record of the date-window mode (`extract/window.py`)."""
+    from nqd.knowledge.extract import build, window
+
+    root: Path = args.nixpkgs_snapshot
+    if not root.is_dir():
+        raise UsageError(f"--nixpkgs-snapshot {root} is not a directory")
+    repo = args.nixpkgs_snapshot_repo or build.NIXPKGS
+    if repo.count("/") != 1 or not all(repo.split("/")):
+        raise UsageError(f"--nixpkgs-snapshot-repo must be OWNER/NAME, not {repo!r}")
+    commit = _commit_arg(args.nixpkgs_snapshot_commit) or build.git_commit(root)
+    if commit is None:
+        console.warn(f"{root}: commit unknown (not a git checkout; give "
+                     "--nixpkgs-snapshot-commit)")
+    span = window.Window(
+        window.parse_day(args.window[0]), window.parse_day(args.window[1]),
+        tuple((window.parse_day(low), window.parse_day(high)) for low, high in args.uncertain),
+    )
+    tree = build.Tree(root, repo, commit, "master")
+    selection = window.select(tree, span)
+    counts = ", ".join(f"{k} {v}" for k, v in sorted(selection.counts.items()))
+    console.info(f"{root}: alias entries by date: {counts}")
+    return window.window_changes(selection), window.window_sources(selection)
 
 
 def _stats(args: argparse.Namespace, console: Console) -> int:

@@ -3,11 +3,13 @@
 `foo = bar;`, `foo = pkgs.bar;` and `foo = lib.warnOnInstantiate "..." bar;` forward to a
 new attribute (renamed-package); `foo = throw "...";` is a removed package whose throw
 message is kept. Other values (functions, `lowPrio x`, computed sets) are skipped.
+Dotted names (`netsurf.libcss = throw "...";`) name a package inside a set. The comment
+on the binding's last line (`# Added 2025-08-12`) is kept for the date-window mode.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from nqd.knowledge.extract.options import Skipped
 from nqd.nix.parser import Node, column_of, parse
@@ -35,6 +37,7 @@ class PackageFact:
     line: int
     message: str = ""
     warning: str = ""  # the warnOnInstantiate text, if any
+    comment: str = ""  # the comment that ends the binding's last line, e.g. "# Added 2025-08-12"
 
 
 def _alias_set(root: Node) -> Node | None:
@@ -63,18 +66,27 @@ def extract_aliases(
             continue
         line = column_of(source, binding.start_byte)[0]
         names = attrpath_names(binding.child_by_field_name("attrpath"))
-        if len(names) != 1 or names[0] is None:
-            skipped.append(Skipped(path, line, "alias with a nested or dynamic name"))
+        if not names or None in names:
+            skipped.append(Skipped(path, line, "alias with a dynamic name"))
             continue
-        old = prefix + names[0]
+        old = prefix + ".".join(n for n in names if n is not None)
         value = strip_parens(binding.child_by_field_name("expression"))
         fact = _fact(value, old, path, line, prefix, source)
         if fact is None:
             snippet = " ".join(text(value, source).split())[:60]
             skipped.append(Skipped(path, line, f"alias value not understood: {snippet}"))
         else:
-            facts.append(fact)
+            facts.append(replace(fact, comment=trailing_comment(binding, source)))
     return facts, skipped
+
+
+def trailing_comment(binding: Node, source: bytes) -> str:
+    """The text of the comment that follows `binding` on the row where it ends, or ""."""
+    sibling = binding.next_sibling
+    if sibling is not None and sibling.type == "comment" \
+            and sibling.start_point[0] == binding.end_point[0]:
+        return text(sibling, source).strip()
+    return ""
 
 
 def _fact(

@@ -18,7 +18,7 @@ from nqd.knowledge.extract.aliases import PackageFact, extract_aliases
 from nqd.knowledge.extract.options import OptionFact, Skipped, extract_options
 from nqd.runtime.host import Host, LocalHost
 
-EXTRACTOR_VERSION = "1"
+EXTRACTOR_VERSION = "2"
 NIXPKGS = "NixOS/nixpkgs"
 HOME_MANAGER = "nix-community/home-manager"
 ALIAS_FILES = {
@@ -294,8 +294,10 @@ def document(
     to_release: str,
     pairs: list[tuple[str, Extraction, Extraction]],
     curated: tuple[Path, list[dict[str, Any]]] | None = None,
+    dated: tuple[list[dict[str, Any]], dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
-    """The knowledge file for one release pair."""
+    """The knowledge file for one release pair. `dated` adds the changes of the date-window
+    mode (`extract/window.py`) with their `sources.dated_snapshot` record."""
     changes: list[dict[str, Any]] = []
     trees: list[dict[str, Any]] = []
     skipped: list[dict[str, Any]] = []
@@ -318,6 +320,16 @@ def document(
         "extractor": {"name": "nqd kb extract", "version": EXTRACTOR_VERSION},
         "trees": trees,
     }
+    if dated is not None:
+        dated_changes, dated_sources = dated
+        by_id = {c["id"]: c for c in changes}
+        for change in dated_changes:
+            if change["id"] in by_id:
+                _merge_duplicate(by_id[change["id"]], change)
+            else:
+                by_id[change["id"]] = change
+                changes.append(change)
+        sources["dated_snapshot"] = dated_sources
     if curated is not None:
         path, entries = curated
         changes, overrides = merge_curated(changes, entries)
