@@ -130,14 +130,14 @@ def _dated(
     repo = args.nixpkgs_snapshot_repo or build.NIXPKGS
     if repo.count("/") != 1 or not all(repo.split("/")):
         raise UsageError(f"--nixpkgs-snapshot-repo must be OWNER/NAME, not {repo!r}")
-    commit = _commit_arg(args.nixpkgs_snapshot_commit) or build.git_commit(root)
-    if commit is None:
-        console.warn(f"{root}: commit unknown (not a git checkout; give "
-                     "--nixpkgs-snapshot-commit)")
     span = window.Window(
         window.parse_day(args.window[0]), window.parse_day(args.window[1]),
         tuple((window.parse_day(low), window.parse_day(high)) for low, high in args.uncertain),
     )
+    commit = _commit_arg(args.nixpkgs_snapshot_commit) or build.git_commit(root)
+    if commit is None:
+        console.warn(f"{root}: commit unknown (not a git checkout; give "
+                     "--nixpkgs-snapshot-commit)")
     tree = build.Tree(root, repo, commit, "master")
     selection = window.select(tree, span)
     counts = ", ".join(f"{k} {v}" for k, v in sorted(selection.counts.items()))

@@ -83,6 +83,8 @@ def extract_aliases(
 def trailing_comment(binding: Node, source: bytes) -> str:
     """The text of the comment that follows `binding` on the row where it ends, or ""."""
     sibling = binding.next_sibling
+    if sibling is None and binding.parent is not None:
+        sibling = binding.parent.next_sibling  # the last binding's comment follows the set
     if sibling is not None and sibling.type == "comment" \
             and sibling.start_point[0] == binding.end_point[0]:
         return text(sibling, source).strip()
