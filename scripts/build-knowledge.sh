@@ -15,6 +15,11 @@
 #   Home Manager release-26.05  65258d5c65a250189fde2e35f490d15e064c4c62  (2026-08-22)
 #   nixpkgs: mini trees of single files; each file's repository and commit is recorded in the
 #   tree's .nqd-sources.json and in every change's evidence.
+#   nixpkgs package aliases (date-window mode, docs/knowledge.md "Package aliases"):
+#   NIXPKGS_SNAPSHOT holds pkgs/top-level/aliases.nix and python-aliases.nix of ONE later
+#   snapshot, Swarsel/nixpkgs 4aa6836a648ca76c68866decf0c8965e36ec2a3b (a fork of
+#   NixOS/nixpkgs; its newest dated alias entry is 2026-07-14). Entries are assigned to a
+#   release by their "# Added YYYY-MM-DD" comment and the branch-off dates below.
 #
 # Commits of trees that are not git checkouts are passed explicitly (HM_*_COMMIT); for git
 # checkouts the extractor runs `git rev-parse HEAD` itself.
@@ -30,6 +35,17 @@ CURATED=src/nqd/knowledge/curated
 : "${HM_2605_COMMIT:=65258d5c65a250189fde2e35f490d15e064c4c62}"
 : "${NIXPKGS_2505:=/tmp/nixpkgs-mini/25.05}" "${NIXPKGS_2511:=/tmp/nixpkgs-mini/25.11}"
 : "${NIXPKGS_2511_OLD:=/tmp/nixpkgs-mini/25.11-full}" "${NIXPKGS_2605:=/tmp/nixpkgs-mini/26.05}"
+: "${NIXPKGS_SNAPSHOT:=/tmp/nixpkgs-snapshot}" "${NIXPKGS_SNAPSHOT_REPO:=Swarsel/nixpkgs}"
+: "${NIXPKGS_SNAPSHOT_COMMIT:=4aa6836a648ca76c68866decf0c8965e36ec2a3b}"
+# Branch-off dates (sources in docs/knowledge.md): release-25.05 on 2025-05-16, release-25.11
+# between 2025-11-14 and 2025-11-26 (exact day not found), release-26.05 on 2026-05-23/24.
+# Entries dated on an uncertain day are reported in sources.dated_snapshot.unassigned.
+UNCERTAIN=(--uncertain 2025-05-16 2025-05-17 --uncertain 2025-11-14 2025-11-26
+           --uncertain 2026-05-23 2026-05-25)
+snapshot_args() {  # START END of the window
+  echo --nixpkgs-snapshot "$NIXPKGS_SNAPSHOT" --nixpkgs-snapshot-repo "$NIXPKGS_SNAPSHOT_REPO" \
+    --nixpkgs-snapshot-commit "$NIXPKGS_SNAPSHOT_COMMIT" --window "$1" "$2" "${UNCERTAIN[@]}"
+}
 
 curated_arg() {
   if [[ -f "$CURATED/$1.json" ]]; then echo "--curated $CURATED/$1.json"; fi
@@ -40,6 +56,7 @@ python3 -m nqd kb extract --from 25.05 --to 25.11 \
   --nixpkgs "$NIXPKGS_2505" "$NIXPKGS_2511" \
   --home-manager "$HM_2505" "$HM_2511" \
   --home-manager-commit "$HM_2505_COMMIT" "$HM_2511_COMMIT" \
+  $(snapshot_args 2025-05-17 2025-11-14) \
   $(curated_arg 25.11) --out "$DATA/25.11.json"
 
 # shellcheck disable=SC2046
@@ -47,6 +64,7 @@ python3 -m nqd kb extract --from 25.11 --to 26.05 \
   --nixpkgs "$NIXPKGS_2511_OLD" "$NIXPKGS_2605" \
   --home-manager "$HM_2511" "$HM_2605" \
   --home-manager-commit "$HM_2511_COMMIT" "$HM_2605_COMMIT" \
+  $(snapshot_args 2025-11-26 2026-05-23) \
   $(curated_arg 26.05) --out "$DATA/26.05.json"
 
 python3 -m nqd kb stats
