@@ -18,10 +18,10 @@ from typing import Any
 from nqd.containers.secrets import (
     InterpolationError,
     interpolate,
-    protect_command,
     read_dotenv,
     secret_name,
     secret_value,
+    set_protected_command,
     variables,
 )
 from nqd.containers.spec import (
@@ -342,20 +342,7 @@ class _ComposeReader:
                                  f"in an entrypoint is not supported")
             svc.entrypoint = args
             return
-        new_args, moved, unresolved = protect_command(args, self.env)
-        for var, original in moved.items():
-            svc.secrets.append(SecretRef(svc.name, var, "secret on the command line",
-                                         _referenced(var, args), original))
-        if moved:
-            svc.notes.append("command rewritten to `sh -c 'exec ...'` so that "
-                             + ", ".join(f"${v}" for v in moved)
-                             + " is read from the environment file, not the Nix store "
-                             "(the image needs a /bin/sh, and its entrypoint script may skip setup "
-                             "such as dropping root)")
-        for var in unresolved:
-            svc.notes.append(f"${{{var}}} in the command has no value in .env: set it in the "
-                             f"environment file")
-        svc.cmd = new_args
+        set_protected_command(svc, args, self.env, env_source=".env")
 
     def _depends_on(self, svc: Service, value: Any) -> None:
         if isinstance(value, dict):
@@ -550,8 +537,3 @@ def _pairs(value: Any, *, keep_none: bool = False, sep_chars: str = "=") -> dict
 def _safe_name(name: str) -> str:
     cleaned = re.sub(r"[^a-zA-Z0-9_.-]+", "-", name).strip("-._")
     return cleaned or "default"
-
-
-def _referenced(var: str, args: list[str]) -> tuple[str, ...]:
-    """(var,) when the command interpolated `${var}`/`$var`, else () (a literal value)."""
-    return (var,) if any(f"${{{var}" in a or f"${var}" in a for a in args) else ()

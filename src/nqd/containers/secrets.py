@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
+from nqd.containers.spec import SecretRef, Service
+
 _SECRET_NAME = re.compile(
     r"(PASSWORD|PASSWD|PASSPHRASE|(^|_)PASS(_|$)|_PWD$|^PWD_|TOKEN|SECRET|CREDENTIAL|"
     r"PRIVATE|_KEY$|^KEY$|APIKEY|API_KEY|_KEY_)",
@@ -206,3 +208,25 @@ def _value_variable(flag: str, value: str) -> str:
 def _flag_variable(flag: str) -> str:
     name = re.sub(r"[^A-Za-z0-9]+", "_", flag.lstrip("-")).strip("_").upper()
     return name or "SECRET"
+
+
+def set_protected_command(svc: Service, args: list[str], env: Mapping[str, str],
+                          *, env_source: str) -> None:
+    """Set `svc.cmd` from `args` with secrets moved out of the command line (see
+    `protect_command`), recording each moved secret and a note for the user.
+    `env_source` names where unresolved `${VAR}` values were looked up (".env", ...)."""
+    new_args, moved, unresolved = protect_command(args, env)
+    for var, original in moved.items():
+        referenced = (var,) if any(f"${{{var}" in a or f"${var}" in a for a in args) else ()
+        svc.secrets.append(SecretRef(svc.name, var, "secret on the command line",
+                                     referenced, original))
+    if moved:
+        svc.notes.append("command rewritten to `sh -c 'exec ...'` so that "
+                         + ", ".join(f"${v}" for v in moved)
+                         + " is read from the environment file, not the Nix store "
+                         "(the image needs a /bin/sh, and its entrypoint script may skip setup "
+                         "such as dropping root)")
+    for var in unresolved:
+        svc.notes.append(f"${{{var}}} in the command has no value in {env_source}: set it in "
+                         f"the environment file")
+    svc.cmd = new_args

@@ -10,7 +10,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from nqd.containers.compose import parse_port
-from nqd.containers.secrets import protect_command, secret_flag, secret_name, secret_value
+from nqd.containers.secrets import (
+    secret_flag,
+    secret_name,
+    secret_value,
+    set_protected_command,
+)
 from nqd.containers.spec import (
     HealthCheck,
     SecretRef,
@@ -319,18 +324,7 @@ def podman_run(argv: list[str], path: Path, where: str, default_name: str,
     if health:
         svc.healthcheck = _health(health)
     if args:
-        new_args, moved, unresolved = protect_command(args, env)
-        for var, original in moved.items():
-            svc.secrets.append(SecretRef(svc.name, var, "secret on the command line",
-                                         _referenced(var, args), original))
-        if moved:
-            svc.notes.append("command rewritten to `sh -c 'exec ...'` so that "
-                             + ", ".join(f"${v}" for v in moved)
-                             + " is read from the environment file (the image needs a /bin/sh, "
-                             "and its entrypoint script may skip setup such as dropping root)")
-        for var in unresolved:
-            svc.notes.append(f"${var} in the command has no value: set it in the environment file")
-        svc.cmd = new_args
+        set_protected_command(svc, args, env, env_source="the unit")
     return svc
 
 
@@ -482,8 +476,3 @@ def _health(health: dict[str, str]) -> HealthCheck:
     return HealthCheck(test, health.get("--health-interval"), health.get("--health-timeout"),
                        int(retries) if retries and retries.isdigit() else None,
                        health.get("--health-start-period"))
-
-
-def _referenced(var: str, args: list[str]) -> tuple[str, ...]:
-    """(var,) when the command interpolated `${var}`/`$var`, else () (a literal value)."""
-    return (var,) if any(f"${{{var}" in a or f"${var}" in a for a in args) else ()

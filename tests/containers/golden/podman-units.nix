@@ -40,7 +40,7 @@
       };
     };
     # dropped (the NixOS unit handles them): --rm
-    # command rewritten to `sh -c 'exec ...'` so that $DB_PASSWORD, $DB_PASS is read from the environment file (the image needs a /bin/sh, and its entrypoint script may skip setup such as dropping root)
+    # command rewritten to `sh -c 'exec ...'` so that $DB_PASSWORD, $DB_PASS is read from the environment file, not the Nix store (the image needs a /bin/sh, and its entrypoint script may skip setup such as dropping root)
     # secrets DB_PASS, DB_PASSWORD → /run/keys/containers/aidb.env (create it, mode 0600, owner hyperd)
     aidb = {
       image = "ghcr.io/example/aidb-mcp:1.4.2";
