@@ -195,3 +195,35 @@ def test_shipped_knowledge_loads_fast_enough() -> None:
     begin = time.perf_counter()
     KnowledgeBase.load()
     assert time.perf_counter() - begin < 1.0
+
+
+RENAME_COMMIT = "3b20077cd82fd1f099e92e2792d73e3176d4869d"
+
+
+@pytest.mark.parametrize(("module", "line"), [
+    ("services.polipo", 216), ("services.siproxd", 239), ("services.clamsmtp", 113)])
+def test_rename_nix_removals_cite_release_notes_and_rename_nix(module: str, line: int) -> None:
+    """Removed modules of rename.nix that the 25.11 release notes name (lines checked by hand
+    in faukah/nixpkgs 3b20077c nixos/modules/rename.nix)."""
+    raw = json.loads((DATA / "25.11.json").read_text())
+    change = {c["id"]: c for c in raw["changes"]}[f"nixos:removed-module:{module}"]
+    paths = {(e["repo"], e["path"], e.get("line")) for e in change["evidence"]}
+    assert ("faukah/nixpkgs", "nixos/modules/rename.nix", line) in paths
+    assert ("NixOS/nixpkgs", "nixos/doc/manual/release-notes/rl-2511.section.md", None) in paths
+    assert module not in {c["old"] for c in json.loads((DATA / "26.05.json").read_text())[
+        "changes"]}
+
+
+def test_check_reports_a_dated_package_removal_and_a_removed_module(tmp_path: Path) -> None:
+    from nqd.analysis.engine import run_check
+    from nqd.releases import Release
+
+    config = tmp_path / "configuration.nix"
+    config.write_text(
+        "{ pkgs, ... }:\n{\n  services.polipo.enable = true;\n"
+        "  environment.systemPackages = [ pkgs.neofetch pkgs.nettools ];\n}\n")
+    result = run_check([tmp_path], Release.parse("25.05"), Release.parse("26.05"))
+    messages = [f"{f.rule} {f.message}" for f in result.findings]
+    assert any("services.polipo" in m for m in messages), messages
+    assert any("neofetch" in m and "26.05" in m for m in messages), messages
+    assert any("nettools" in m and "net-tools" in m for m in messages), messages
