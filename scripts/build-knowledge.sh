@@ -40,7 +40,7 @@ CURATED=src/nqd/knowledge/curated
 # Branch-off dates (sources in docs/knowledge.md): release-25.05 on 2025-05-16, release-25.11
 # between 2025-11-14 and 2025-11-26 (exact day not found), release-26.05 on 2026-05-23/24.
 # Entries dated on an uncertain day are reported in sources.dated_snapshot.unassigned.
-UNCERTAIN=(--uncertain 2025-05-16 2025-05-17 --uncertain 2025-11-14 2025-11-26
+UNCERTAIN=(--uncertain 2025-05-16 2025-05-17 --uncertain 2025-11-01 2025-11-26
            --uncertain 2026-05-23 2026-05-25)
 snapshot_args() {  # START END of the window
   echo --nixpkgs-snapshot "$NIXPKGS_SNAPSHOT" --nixpkgs-snapshot-repo "$NIXPKGS_SNAPSHOT_REPO" \
@@ -56,7 +56,7 @@ python3 -m nqd kb extract --from 25.05 --to 25.11 \
   --nixpkgs "$NIXPKGS_2505" "$NIXPKGS_2511" \
   --home-manager "$HM_2505" "$HM_2511" \
   --home-manager-commit "$HM_2505_COMMIT" "$HM_2511_COMMIT" \
-  $(snapshot_args 2025-05-17 2025-11-14) \
+  $(snapshot_args 2025-05-17 2025-11-01) \
   $(curated_arg 25.11) --out "$DATA/25.11.json"
 
 # shellcheck disable=SC2046

@@ -145,7 +145,7 @@ def test_cli_bad_input_is_one_line_exit_2(tmp_path: Path, args: list[str],
 SHIPPED = [
     ("25.11", "nixpkgs:renamed-package:nettools", "net-tools", "aliases.nix", 1636,
      "2025-06-11"),
-    ("25.11", "nixpkgs:renamed-package:nekoray", "throne", "aliases.nix", 1614, "2025-11-10"),
+    ("25.11", "nixpkgs:removed-package:amdvlk", None, "aliases.nix", 314, "2025-09-20"),
     ("25.11", "nixpkgs:removed-package:noto-fonts-emoji", None, "aliases.nix", 1710,
      "2025-10-27"),
     ("25.11", "nixpkgs:renamed-package:python3Packages.casbin", "python3Packages.pycasbin",
@@ -177,7 +177,7 @@ def test_shipped_dated_aliases(release: str, ident: str, new: str | None, path: 
 
 
 def test_shipped_window_record_and_no_entry_outside_its_window() -> None:
-    for release, start, end in (("25.11", "2025-05-17", "2025-11-14"),
+    for release, start, end in (("25.11", "2025-05-17", "2025-11-01"),
                                 ("26.05", "2025-11-26", "2026-05-23")):
         raw = json.loads((DATA / f"{release}.json").read_text())
         record = raw["sources"]["dated_snapshot"]
@@ -187,6 +187,18 @@ def test_shipped_window_record_and_no_entry_outside_its_window() -> None:
                 if t.startswith("dated:")]
         assert len(days) > 500
         assert all(start <= day < end for day in days)
+
+
+def test_entries_dated_near_the_25_11_branch_off_are_not_assigned() -> None:
+    """nekoray (2025-11-10) and pingvin-share (2025-11-08, whose module removal the 26.05 notes
+    list) fall into the uncertain interval before the 25.11 branch-off: in no release."""
+    for release in ("25.11", "26.05"):
+        raw = json.loads((DATA / f"{release}.json").read_text())
+        ids = {c["id"] for c in raw["changes"]}
+        assert "nixpkgs:renamed-package:nekoray" not in ids
+        assert "nixpkgs:removed-package:pingvin-share" not in ids
+        unassigned = {u["old"]: u["reason"] for u in raw["sources"]["dated_snapshot"]["unassigned"]}
+        assert unassigned["nekoray"] == "dated 2025-11-10 inside an uncertain branch-off interval"
 
 
 def test_shipped_knowledge_loads_fast_enough() -> None:
