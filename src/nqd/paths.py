@@ -25,5 +25,10 @@ def config_dir() -> Path:
     return _xdg("XDG_CONFIG_HOME", ".config") / APP
 
 
+def cache_dir() -> Path:
+    """`$XDG_CACHE_HOME/nixos-quick-deploy`: derived data that may be deleted at any time."""
+    return _xdg("XDG_CACHE_HOME", ".cache") / APP
+
+
 def config_file() -> Path:
     return config_dir() / "config.toml"

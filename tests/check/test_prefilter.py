@@ -52,3 +52,29 @@ def test_interest_matches_whole_names_and_quoted_parts() -> None:
     assert interest.wants(b"with pkgs; [ noto-fonts-emoji ]")
     assert not interest.wants(b"with pkgs; [ noto-fonts-emoji-blob ]")
     assert not interest.wants(b"{ services.xserver.displayManagers = { }; }")
+
+
+def test_knowledge_cache_is_used_and_invalidated_by_a_changed_file(tmp_path: Path) -> None:
+    import json
+    import os
+
+    from nqd.knowledge.loader import _cache_path, load_file
+    from tests.check.helpers import change
+
+    data = tmp_path / "25.11.json"
+    body = {"schema_version": 1, "from": "25.05", "to": "25.11", "sources": {},
+            "changes": [change("nixos", "renamed-option", "a.b", "a.c")]}
+    data.write_text(json.dumps(body))
+    first = load_file(data)
+    cache = _cache_path(data)
+    assert cache is not None and cache.is_file()
+    assert load_file(data) == first
+    body["changes"] = [change("nixos", "renamed-option", "a.b", "a.d")]
+    data.write_text(json.dumps(body))
+    os.utime(data, ns=(1, 1))  # a different mtime, whatever the clock's resolution
+    assert load_file(data).changes[0].new == "a.d"
+    assert not cache.exists()  # the stale entry was replaced
+    broken = _cache_path(data)
+    assert broken is not None
+    broken.write_bytes(b"not a pickle")
+    assert load_file(data).changes[0].new == "a.d"

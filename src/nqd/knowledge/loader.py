@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from nqd.errors import InputError
+from nqd.errors import InputError, NqdError
 from nqd.knowledge.model import Area, Change, Condition, Evidence, Kind, Severity
 from nqd.releases import Release, hops
 
@@ -101,6 +101,68 @@ class ReleasePair:
 
 
 def load_file(path: Path) -> ReleasePair:
+    """A validated release pair; the validated form is cached (see `_cached`)."""
+    cached = _cached(path)
+    if cached is not None:
+        return cached
+    pair = _parse_file(path)
+    _store(path, pair)
+    return pair
+
+
+def _cache_path(path: Path) -> Path | None:
+    """`$XDG_CACHE_HOME/nixos-quick-deploy/knowledge/<key>.pickle`, keyed by the data file's
+    path, size and modification time and by nqd's version: any change misses the cache."""
+    import hashlib
+
+    from nqd import __version__
+    from nqd.paths import cache_dir
+
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    key = f"{path.resolve()}|{st.st_size}|{st.st_mtime_ns}|{__version__}|{_CACHE_FORMAT}"
+    digest = hashlib.sha256(key.encode()).hexdigest()[:32]
+    return cache_dir() / "knowledge" / f"{path.stem}-{digest}.pickle"
+
+
+_CACHE_FORMAT = 1
+
+
+def _cached(path: Path) -> ReleasePair | None:
+    import pickle
+
+    target = _cache_path(path)
+    if target is None or not target.is_file():
+        return None
+    try:
+        with open(target, "rb") as handle:
+            pair = pickle.load(handle)
+    except Exception:  # a damaged cache is ignored and rewritten
+        return None
+    return pair if isinstance(pair, ReleasePair) else None
+
+
+def _store(path: Path, pair: ReleasePair) -> None:
+    import pickle
+
+    from nqd.fsutil import atomic_write
+
+    target = _cache_path(path)
+    if target is None:
+        return
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write(target, pickle.dumps(pair, protocol=pickle.HIGHEST_PROTOCOL), mode=0o600)
+        for stale in target.parent.glob(f"{path.stem}-*.pickle"):
+            if stale != target:
+                stale.unlink(missing_ok=True)  # an older version of the same file
+    except OSError:
+        pass  # a read-only or full cache directory only costs speed
+
+
+def _parse_file(path: Path) -> ReleasePair:
     try:
         raw = json.loads(path.read_bytes())
     except (OSError, ValueError) as exc:
@@ -120,27 +182,52 @@ def load_file(path: Path) -> ReleasePair:
 
 @dataclass
 class KnowledgeBase:
-    """All release pairs, with indexes for matching and multi-hop chaining."""
+    """All release pairs, with indexes for matching and multi-hop chaining.
 
-    pairs: dict[tuple[str, str], ReleasePair]
+    A pair's file (`<to-release>.json`) is read and validated the first time the pair is
+    needed: `nqd check` for one hop reads one file."""
+
+    files: dict[tuple[str, str], Path]
+    _loaded: dict[tuple[str, str], ReleasePair] = field(default_factory=dict, repr=False)
 
     @classmethod
     def load(cls, directory: Path | None = None) -> KnowledgeBase:
         directory = directory or data_dir()
-        pairs = {}
+        files = {}
         for path in sorted(directory.glob("*.json")):
-            pair = load_file(path)
-            pairs[(pair.from_release, pair.to_release)] = pair
-        return cls(pairs)
+            try:
+                target = Release.parse(path.stem)
+            except NqdError:
+                raise _fail(str(path), "the file name must be the release it upgrades to, "
+                                       "e.g. 25.11.json") from None
+            files[(str(target.previous()), str(target))] = path
+        return cls(files)
+
+    def pair(self, key: tuple[str, str]) -> ReleasePair | None:
+        if key not in self._loaded:
+            path = self.files.get(key)
+            if path is None:
+                return None
+            loaded = load_file(path)
+            if (loaded.from_release, loaded.to_release) != key:
+                raise _fail(str(path), f"declares {loaded.from_release}→{loaded.to_release}, "
+                                       f"but its name says {key[0]}→{key[1]}")
+            self._loaded[key] = loaded
+        return self._loaded[key]
+
+    @property
+    def pairs(self) -> dict[tuple[str, str], ReleasePair]:
+        """Every pair, loaded."""
+        return {key: pair for key in self.known_pairs() if (pair := self.pair(key)) is not None}
 
     def known_pairs(self) -> list[tuple[str, str]]:
-        return sorted(self.pairs, key=lambda p: Release.parse(p[0]))
+        return sorted(self.files, key=lambda p: Release.parse(p[0]))
 
     def changes_between(self, source: Release, target: Release) -> list[Change]:
         """Every change on the way from `source` to `target`, hop by hop."""
         out: list[Change] = []
         for a, b in hops(source, target):
-            pair = self.pairs.get((str(a), str(b)))
+            pair = self.pair((str(a), str(b)))
             if pair is None:
                 known = ", ".join(f"{x}→{y}" for x, y in self.known_pairs())
                 raise InputError(f"no release knowledge for {a}→{b} (known: {known})")
