@@ -146,8 +146,10 @@ SHIPPED = [
     ("25.11", "nixpkgs:renamed-package:nettools", "net-tools", "aliases.nix", 1636,
      "2025-06-11"),
     ("25.11", "nixpkgs:removed-package:amdvlk", None, "aliases.nix", 314, "2025-09-20"),
-    ("25.11", "nixpkgs:removed-package:noto-fonts-emoji", None, "aliases.nix", 1710,
-     "2025-10-27"),
+    # The throw says "'noto-fonts-emoji' has been renamed to/replaced by
+    # 'noto-fonts-color-emoji'": the replacement is recorded (and fix applies it).
+    ("25.11", "nixpkgs:removed-package:noto-fonts-emoji", "noto-fonts-color-emoji",
+     "aliases.nix", 1710, "2025-10-27"),
     ("25.11", "nixpkgs:renamed-package:python3Packages.casbin", "python3Packages.pycasbin",
      "python-aliases.nix", 166, "2025-06-12"),
     ("26.05", "nixpkgs:removed-package:neofetch", None, "aliases.nix", 1617, "2026-03-02"),

@@ -47,6 +47,9 @@ def check(ctx: RuleContext) -> Iterable[Finding]:
             name = ".".join(parts[:length])
             if change.kind is Kind.RENAMED_PACKAGE:
                 message = f"package {name} was renamed to {change.new} in {change.to_release}"
+            elif change.new:
+                message = (f"package {name} was removed in {change.to_release} (evaluation "
+                           f"fails); use {change.new}, which the old alias pointed to")
             else:
                 message = f"package {name} was removed in {change.to_release}: {change.message}"
             yield Finding(

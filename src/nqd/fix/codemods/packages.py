@@ -1,6 +1,8 @@
 """Renamed packages: in lists, `with pkgs;` scopes and `pkgs.` paths.
 
-Matches: NQD201 findings whose change is a fixable `renamed-package`.
+Matches: NQD201 findings whose change is a fixable `renamed-package`, and NQD202 findings
+whose removal names what the old alias pointed to (nixpkgs' "'foo' has been renamed
+to/replaced by 'bar'" throws): the same edit.
 Why: package aliases warn and are later removed. The reference's attribute names are
 replaced from the syntax tree (`pkgs.foo` → `pkgs.bar`, `foo` → `bar` inside
 `with pkgs;`); a name bound by `inherit (pkgs)` is left for a person (renaming it would
@@ -27,7 +29,7 @@ _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_'-]*$")
 
 def matches(finding: Finding) -> bool:
     change = finding.change
-    return finding.rule == "NQD201" and finding.fixable and change is not None \
+    return finding.rule in ("NQD201", "NQD202") and finding.fixable and change is not None \
         and change.new is not None
 
 

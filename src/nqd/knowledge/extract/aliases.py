@@ -9,6 +9,7 @@ on the binding's last line (`# Added 2025-08-12`) is kept for the date-window mo
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
 
 from nqd.knowledge.extract.options import Skipped
@@ -103,13 +104,26 @@ def _fact(
     name = function_name(head)
     if name == "throw" and len(args) == 1:
         message = _message(args[0], source)
-        return PackageFact("removed-package", old, None, path, line, message=message)
+        replacement = replacement_named_in(message)
+        return PackageFact("removed-package", old,
+                           prefix + replacement if replacement else None, path, line,
+                           message=message)
     if name in _FORWARDING and len(args) >= 2:
         target = _target_name(strip_parens(args[-1]), prefix)
         if target is not None:
             warning = _message(args[-2], source)
             return PackageFact("renamed-package", old, target, path, line, warning=warning)
     return None
+
+
+_REPLACED_BY = re.compile(r"has been renamed to/replaced by '([A-Za-z0-9_.+'-]+?)'")
+
+
+def replacement_named_in(message: str) -> str | None:
+    """`'foo' has been renamed to/replaced by 'bar'` (nixpkgs' wording for an alias that
+    was turned into a throw) names `bar`: the attribute the alias used to point to."""
+    match = _REPLACED_BY.search(message)
+    return match.group(1) if match else None
 
 
 def _message(node: Node, source: bytes) -> str:

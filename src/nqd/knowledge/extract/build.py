@@ -216,8 +216,12 @@ def package_change(fact: PackageFact, tree: Tree) -> dict[str, Any]:
         change["message"] = f"Package `{fact.old}` has been removed." + (
             f" {fact.message}" if fact.message else ""
         )
-        change["migration"] = fact.message or f"Remove `{fact.old}` or find a replacement."
-        change["fixable"] = False
+        if fact.new:  # the throw names what the alias pointed to: a mechanical replacement
+            change["migration"] = f"Use `{fact.new}` instead of `{fact.old}`."
+            change["fixable"] = True
+        else:
+            change["migration"] = fact.message or f"Remove `{fact.old}` or find a replacement."
+            change["fixable"] = False
     return change
 
 
