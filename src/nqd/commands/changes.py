@@ -6,7 +6,7 @@ import argparse
 
 from nqd.console import Console
 from nqd.errors import ExitCode
-from nqd.knowledge.model import Area, Kind
+from nqd.knowledge.model import Area, Change, Kind
 
 NAME = "changes"
 HELP = "list what changes between two releases (options, packages, defaults, versions)"
@@ -27,6 +27,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--format", choices=("text", "json"), default="text",
                         help="output format (default: text)")
     parser.add_argument("--long", action="store_true", help="text: show each change's message")
+    parser.add_argument("--all", action="store_true",
+                        help="text: list every change even when there are many (without a "
+                        f"filter, more than {SUMMARY_ABOVE} changes are summarised)")
+
+
+SUMMARY_ABOVE = 150
 
 
 def run(args: argparse.Namespace, console: Console) -> int:
@@ -43,9 +49,24 @@ def run(args: argparse.Namespace, console: Console) -> int:
         kinds=[Kind(k) for k in args.kind or ()],
         search=args.search,
     )
+    filtered = bool(args.area or args.kind or args.search)
     if args.format == "json":
         console.out.write(render_json(changes) + "\n")
+    elif not filtered and not args.all and len(changes) > SUMMARY_ABOVE:
+        _summary(changes, console, f"Changes {start} → {end}")
     else:
         for line in render_text(changes, console, f"Changes {start} → {end}", long=args.long):
             console.print(line)
     return ExitCode.OK
+
+
+def _summary(changes: list[Change], console: Console, title: str) -> None:
+    """Counts per area and kind, and how to list them."""
+    from collections import Counter
+
+    counts = Counter((c.area.value, c.kind.value) for c in changes)
+    console.print(console.style(f"{title}: {len(changes)} changes", "bold"))
+    for (area, kind), count in sorted(counts.items()):
+        console.print(f"  {count:>6}  {area:<13} {kind}")
+    console.print("List them with --area, --kind or --search TEXT (or --all); "
+                  "`nqd explain NAME` for one.")
