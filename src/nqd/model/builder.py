@@ -12,10 +12,10 @@ from nqd.model.extract import (
     FileFacts,
     ImportRef,
     extract_file,
-    parse_flake_url,
     set_context,
 )
 from nqd.model.files import discover, read_source
+from nqd.model.flake_url import parse_flake_url
 from nqd.model.interest import Interest
 from nqd.model.types import (
     ConfigModel,

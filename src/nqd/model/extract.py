@@ -7,11 +7,12 @@ replaces it with the file's context once the import graph is known.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from nqd.model.flake_url import parse_flake_url
 from nqd.model.interest import Interest
+from nqd.model.references import ReferenceFinder
 from nqd.model.types import (
     Context,
     FileLines,
@@ -22,7 +23,7 @@ from nqd.model.types import (
     SourcePos,
     Span,
 )
-from nqd.nix.parser import Node, ParsedFile, SyntaxProblem, captures, parse
+from nqd.nix.parser import Node, ParsedFile, SyntaxProblem, parse
 from nqd.nix.syntax import (
     MODULE_WRAPPERS,
     application,
@@ -40,28 +41,6 @@ _MODULE_LIST_CALLS = {
     "darwinSystem": Context.DARWIN,
     "homeManagerConfiguration": Context.HOME_MANAGER,
 }
-# Names that are never packages even inside `with pkgs;` (Nix builtins and constants).
-_BUILTIN_NAMES = frozenset(
-    {"true", "false", "null", "builtins", "import", "throw", "abort", "toString", "map",
-     "baseNameOf", "dirOf", "isNull", "removeAttrs", "derivation", "fetchTarball", "placeholder",
-     "scopedImport", "__curPos", "fetchGit", "fetchurl", "fetchTree"}
-)
-# Attributes of a package that are not themselves packages: `python3.withPackages` is `python3`.
-_PACKAGE_METHODS = frozenset(
-    {"withPackages", "override", "overrideAttrs", "overridePythonAttrs", "overrideDerivation",
-     "passthru", "meta", "version", "pname", "src", "outPath", "buildEnv", "env"}
-)
-_PKGS_READS = frozenset({"system", "hostPlatform", "buildPlatform", "targetPlatform"})
-_FLAKE_URL = re.compile(
-    r"^(?:github|gitlab|sourcehut):(?P<owner>[^/?#]+)/(?P<repo>[^/?#]+)(?:/(?P<ref>[^?#]*))?"
-    r"(?:\?(?P<query>[^#]*))?"
-)
-_HTTP_URL = re.compile(
-    r"^(?:git\+)?https?://(?:www\.)?github\.com/(?P<owner>[^/?#]+)/(?P<repo>[^/?#.]+)"
-    r"(?:\.git)?(?:/archive/(?P<ref>[^?#]+?)\.tar\.gz)?(?:\?(?P<query>[^#]*))?"
-)
-
-
 @dataclass(frozen=True)
 class ImportRef:
     """`imports = [ ./x.nix ]` (or a module list entry): where it points and from where."""
@@ -110,20 +89,6 @@ def extract_file(path: Path, source: bytes, interest: Interest | None = None) ->
     return facts
 
 
-def parse_flake_url(url: str) -> tuple[str | None, str | None]:
-    """(owner/repo, ref) of a flake URL such as `github:NixOS/nixpkgs/nixos-25.05`."""
-    match = _FLAKE_URL.match(url) or _HTTP_URL.match(url)
-    if not match:
-        return None, None
-    ref = match.group("ref") or None
-    query = match.group("query") or ""
-    for item in query.split("&"):
-        key, _, value = item.partition("=")
-        if key == "ref" and value:
-            ref = value.removeprefix("refs/heads/")
-    return f"{match.group('owner')}/{match.group('repo')}", ref
-
-
 class _Extractor:
     def __init__(self, parsed: ParsedFile, facts: FileFacts) -> None:
         self.source = parsed.source
@@ -159,7 +124,7 @@ class _Extractor:
             self.module(top, Context.UNKNOWN)
         self.module_lists()
         if not self.facts.lite:
-            _RefWalker(self).walk(top)
+            ReferenceFinder(self.lines, self.facts.packages, self.facts.reads).walk(top)
             self.assign_reference_contexts()
 
     def assign_reference_contexts(self) -> None:
@@ -384,221 +349,6 @@ class _Extractor:
                 ))
 
 
-_REFERENCE_QUERY = """
-(select_expression expression: (variable_expression)) @sel
-(with_expression) @with
-(inherit_from) @inh
-"""
-
-
-def _lexically_bound(node: Node) -> frozenset[str]:
-    """Names bound around `node` by enclosing functions, lets and recursive sets."""
-    names: set[str] = set()
-    child = node
-    parent = node.parent
-    while parent is not None:
-        if parent.type == "function_expression" and parent.child_by_field_name("body") == child:
-            universal = parent.child_by_field_name("universal")
-            if universal is not None:
-                names.add(universal.text.decode())
-            formals = parent.child_by_field_name("formals")
-            for formal in formals.named_children if formals is not None else ():
-                ident = formal.child_by_field_name("name")
-                if ident is not None:
-                    names.add(ident.text.decode())
-        elif parent.type in ("let_expression", "rec_attrset_expression"):
-            names |= _bound_names(parent)
-        child, parent = parent, parent.parent
-    return frozenset(names)
-
-
-class _RefWalker:
-    """Finds package references and read-side references, tracking lexical scope and
-    `with` scopes (lexical bindings win over `with`, as in Nix)."""
-
-    def __init__(self, extractor: _Extractor) -> None:
-        self.x = extractor
-
-    def walk(self, top: Node) -> None:
-        """Selects on `pkgs`/`config` and `inherit (pkgs)` anywhere (found by a query, in C),
-        and bare names inside `with pkgs;` scopes (walked with lexical scope tracking)."""
-        found = captures(_REFERENCE_QUERY, top)
-        with_bodies: list[tuple[int, int]] = []
-        for node in sorted(found.get("with", ()), key=lambda n: n.start_byte):
-            if any(s <= node.start_byte and node.end_byte <= e for s, e in with_bodies):
-                continue  # nested in a with scope already walked
-            env = node.child_by_field_name("environment")
-            if self.with_prefix(env, frozenset(), node) is None:
-                continue
-            with_bodies.append((node.start_byte, node.end_byte))
-            self.scoped_walk(node, _lexically_bound(node))
-        for node in found.get("sel", ()):
-            if not any(s <= node.start_byte and node.end_byte <= e for s, e in with_bodies):
-                self.select(node, frozenset(), ())
-        for node in found.get("inh", ()):
-            self.inherit_from(node, frozenset(), ())
-
-    def scoped_walk(self, top: Node, outer: frozenset[str]) -> None:
-        # (node, names bound lexically, innermost-first `with` package prefixes: None = not pkgs)
-        stack: list[tuple[Node, frozenset[str], tuple[str | None, ...]]] = [
-            (top, outer, ())
-        ]
-        while stack:
-            node, bound, withs = stack.pop()
-            kind = node.type
-            if kind == "function_expression":
-                names = set(bound)
-                universal = node.child_by_field_name("universal")
-                if universal is not None:
-                    names.add(universal.text.decode())
-                formals = node.child_by_field_name("formals")
-                if formals is not None:
-                    for formal in formals.named_children:
-                        ident = formal.child_by_field_name("name")
-                        if ident is not None:
-                            names.add(ident.text.decode())
-                bound = frozenset(names)
-            elif kind in ("let_expression", "rec_attrset_expression"):
-                bound = bound | _bound_names(node)
-            elif kind == "with_expression":
-                env = node.child_by_field_name("environment")
-                body = node.child_by_field_name("body")
-                if env is not None:
-                    stack.append((env, bound, withs))
-                if body is not None:
-                    stack.append((body, bound, (self.with_prefix(env, bound, node), *withs)))
-                continue
-            elif kind == "select_expression":
-                if self.select(node, bound, withs):
-                    default = node.child_by_field_name("default")
-                    if default is not None:
-                        stack.append((default, bound, withs))
-                    continue
-            elif kind == "variable_expression":
-                self.variable(node, bound, withs)
-                continue
-            for child in reversed(node.named_children):
-                stack.append((child, bound, withs))
-
-    def with_prefix(self, env: Node | None, bound: frozenset[str], with_node: Node) -> str | None:
-        """'' for `with pkgs;`, 'python3Packages.' for `with pkgs.python3Packages;` or
-        `python3.withPackages (ps: with ps; ...)`; None when the scope is not a package set."""
-        env = strip_parens(env) if env is not None else None
-        if env is None:
-            return None
-        if env.type == "variable_expression":
-            name = env.text.decode()
-            if name == "pkgs":
-                return ""
-            return self.with_packages_argument(name, with_node)
-        if env.type == "select_expression":
-            base = strip_parens(env.child_by_field_name("expression"))
-            names = [attr_name(a) for a in env.child_by_field_name("attrpath")
-                     .children_by_field_name("attr")]
-            if base.type == "variable_expression" and base.text.decode() == "pkgs" \
-                    and all(n is not None for n in names) and names[0] not in ("lib",):
-                return ".".join(n for n in names if n) + "."
-        return None
-
-    def with_packages_argument(self, name: str, with_node: Node) -> str | None:
-        """`python3.withPackages (ps: with ps; [ ... ])`: `ps` is `python3Packages`."""
-        func = with_node.parent
-        while func is not None and func.type == "parenthesized_expression":
-            func = func.parent
-        if func is None or func.type != "function_expression":
-            return None
-        universal = func.child_by_field_name("universal")
-        if universal is None or universal.text.decode() != name:
-            return None
-        apply = func.parent
-        while apply is not None and apply.type == "parenthesized_expression":
-            apply = apply.parent
-        if apply is None or apply.type != "apply_expression":
-            return None
-        callee = strip_parens(apply.child_by_field_name("function"))
-        if callee.type != "select_expression":
-            return None
-        names = [attr_name(a) for a in callee.child_by_field_name("attrpath")
-                 .children_by_field_name("attr")]
-        if names[-1:] != ["withPackages"]:
-            return None
-        base = strip_parens(callee.child_by_field_name("expression"))
-        interpreter = [*([base.text.decode()] if base.type == "variable_expression" else []),
-                       *names[:-1]]
-        interpreter = [n for n in interpreter if n and n != "pkgs"]
-        if len(interpreter) == 1 and interpreter[0].startswith("python"):
-            return f"{interpreter[0]}Packages."
-        return None
-
-    def select(self, node: Node, bound: frozenset[str],
-               withs: tuple[str | None, ...]) -> bool:
-        """Record `pkgs.x.y`, `config.a.b`; True when the whole select was consumed."""
-        base = strip_parens(node.child_by_field_name("expression"))
-        if base is None or base.type != "variable_expression":
-            return False
-        base_name = base.text.decode()
-        names: list[str] = []
-        for attr in node.child_by_field_name("attrpath").children_by_field_name("attr"):
-            name = attr_name(attr)
-            if name is None:
-                break
-            names.append(name)
-        while len(names) > 1 and names[-1] in _PACKAGE_METHODS:
-            names.pop()
-        if not names:
-            return False
-        span = (node.start_byte, node.child_by_field_name("attrpath").end_byte)
-        lines = self.x.lines
-        if base_name == "config":
-            self.x.facts.reads.append(ReadRef("config", tuple(names), lines, span, Context.UNKNOWN))
-            return True
-        if base_name == "pkgs":
-            if names[0] in _PKGS_READS:
-                self.x.facts.reads.append(ReadRef("pkgs", tuple(names), lines, span,
-                                                  Context.UNKNOWN))
-            elif names[0] != "lib":
-                self.x.facts.packages.append(
-                    PackageRef(".".join(names), lines, span, False, Context.UNKNOWN))
-            return True
-        prefix = self.with_package_prefix(base_name, bound, withs)
-        if prefix is not None:
-            full = [base_name, *names]
-            while len(full) > 1 and full[-1] in _PACKAGE_METHODS:
-                full.pop()
-            self.x.facts.packages.append(PackageRef(
-                prefix + ".".join(full), lines, span, True, Context.UNKNOWN))
-            return True
-        return False
-
-    def variable(self, node: Node, bound: frozenset[str], withs: tuple[str | None, ...]) -> None:
-        name = node.text.decode()
-        prefix = self.with_package_prefix(name, bound, withs)
-        if prefix is not None:
-            span = (node.start_byte, node.end_byte)
-            self.x.facts.packages.append(
-                PackageRef(prefix + name, self.x.lines, span, True, Context.UNKNOWN))
-
-    def inherit_from(self, node: Node, bound: frozenset[str],
-                     withs: tuple[str | None, ...]) -> None:
-        source = strip_parens(node.child_by_field_name("expression"))
-        if source is None or source.type != "variable_expression" or source.text != b"pkgs":
-            return
-        attrs = node.child_by_field_name("attrs")
-        for attr in attrs.named_children if attrs is not None else ():
-            name = attr_name(attr)
-            if name:
-                span = (attr.start_byte, attr.end_byte)
-                self.x.facts.packages.append(
-                    PackageRef(name, self.x.lines, span, False, Context.UNKNOWN))
-
-    @staticmethod
-    def with_package_prefix(name: str, bound: frozenset[str],
-                            withs: tuple[str | None, ...]) -> str | None:
-        if name in bound or name in _BUILTIN_NAMES or not withs:
-            return None
-        return withs[0]
-
-
 def _module_body(expr: Node) -> Node | None:
     """The attrset of a module, through `{ ... }:`, `let ... in`, `with lib;` and parens."""
     expr = strip_parens(expr)
@@ -657,22 +407,6 @@ def _first_name(binding: Node) -> str | None:
         return None
     attrs = binding.child_by_field_name("attrpath").children_by_field_name("attr")
     return attr_name(attrs[0]) if attrs else None
-
-
-def _bound_names(node: Node) -> frozenset[str]:
-    names = set()
-    for binding in bindings(node):
-        if binding.type == "binding":
-            first = _first_name(binding)
-            if first:
-                names.add(first)
-        else:
-            attrs = binding.child_by_field_name("attrs")
-            for attr in attrs.named_children if attrs is not None else ():
-                name = attr_name(attr)
-                if name:
-                    names.add(name)
-    return frozenset(names)
 
 
 def _operator(node: Node) -> str:

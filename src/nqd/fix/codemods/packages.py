@@ -15,7 +15,7 @@ import re
 
 from nqd.analysis.findings import Finding
 from nqd.fix.base import FileContext, Fix, Outcome, Refusal
-from nqd.model.extract import _PACKAGE_METHODS, _bound_names
+from nqd.model.references import PACKAGE_METHODS, bound_names
 from nqd.model.types import PackageRef
 from nqd.nix import emit, syntax
 from nqd.nix.edits import Edit
@@ -49,7 +49,7 @@ def fix(ctx: FileContext, finding: Finding) -> Outcome:
     if written is None:
         return Refusal(finding, "the reference has a dynamic attribute name")
     names, spans = written
-    while len(names) > 1 and names[-1] in _PACKAGE_METHODS:
+    while len(names) > 1 and names[-1] in PACKAGE_METHODS:
         names, spans = names[:-1], spans[:-1]
     scope = len(ref.attr.split(".")) - len(names)  # parts given by `with pkgs.<set>;`
     if scope < 0 or len(names) + scope < len(old) or scope >= len(old):
@@ -79,7 +79,7 @@ def _bound_here(node: Node, name: str) -> bool:
     current = node.parent
     while current is not None:
         if current.type in ("let_expression", "rec_attrset_expression") \
-                and name in _bound_names(current):
+                and name in bound_names(current):
             return True
         if current.type == "function_expression":
             universal = current.child_by_field_name("universal")
