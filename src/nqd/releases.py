@@ -40,14 +40,6 @@ class Release:
             return NotImplemented
         return (self.year, self.month) < (other.year, other.month)
 
-    @property
-    def nixos_branch(self) -> str:
-        return f"nixos-{self}"
-
-    @property
-    def home_manager_branch(self) -> str:
-        return f"release-{self}"
-
 
 def hops(source: Release, target: Release) -> list[tuple[Release, Release]]:
     """The consecutive release pairs from `source` to `target`."""

@@ -37,10 +37,6 @@ def rule_modules() -> list[ModuleType]:
     return load_modules("nqd.analysis.rules", RULE_MODULES)
 
 
-def all_rules() -> list[Rule]:
-    return [rule for module in rule_modules() for rule in module.RULES]
-
-
 def _flakes_model(paths: Sequence[Path]) -> ConfigModel:
     """The flake.nix files under `paths` (and their flake.lock), for release detection:
     everything they import is read lite."""

@@ -10,7 +10,7 @@ from typing import Any
 from nqd.errors import InputError
 from nqd.init import detect, layout, writer
 from nqd.init.features.containers import stack_containers
-from nqd.init.profile import FIELDS, Profile, build_profile, check_value
+from nqd.init.profile import FIELDS, Profile, check_value
 from nqd.init.readme import readme
 
 Prompt = Callable[[str, str], str]  # (question, default shown) -> answer; "" takes the default
@@ -140,6 +140,3 @@ def generate(profile: Profile, out: Path, *, hardware_config: Path | None,
 def write(out: Path, generation: Generation) -> int:
     return writer.apply(out, generation.changes, generation.new_state, generation.old_state)
 
-
-def profile_from(values: Mapping[str, Any], where: str) -> Profile:
-    return build_profile(values, where)

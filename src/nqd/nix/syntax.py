@@ -119,30 +119,6 @@ def application(node: Node) -> tuple[Node, list[Node]]:
     return node, args
 
 
-def unwrap_definitions(node: Node) -> list[Node]:
-    """The value expressions a definition contributes, seen through mkIf/mkMerge/mkForce/...
-
-    `mkMerge [ a b ]` yields the unwrapped a and b; `mkIf c v` yields v; anything else
-    yields itself.
-    """
-    node = strip_parens(node)
-    if node is None:
-        return []
-    if node.type == "apply_expression":
-        func, args = application(node)
-        name = function_name(func)
-        if name == "mkMerge" and len(args) == 1:
-            inner = strip_parens(args[0])
-            if inner.type == "list_expression":
-                out: list[Node] = []
-                for element in inner.named_children:
-                    out.extend(unwrap_definitions(element))
-                return out
-        if name in MODULE_WRAPPERS and len(args) == MODULE_WRAPPERS[name] + 1:
-            return unwrap_definitions(args[-1])
-    return [node]
-
-
 def walk(node: Node) -> Iterator[Node]:
     """All named descendants, pre-order."""
     stack = [node]

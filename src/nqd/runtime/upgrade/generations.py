@@ -60,10 +60,6 @@ class HostLayout:
             / "home-manager",
         )
 
-    def under_root(self, path: str) -> Path:
-        """`path` (absolute on the host) as seen from here."""
-        return self.root / path.lstrip("/")
-
     @property
     def nix_dir(self) -> Path:
         return self.root / "nix"
