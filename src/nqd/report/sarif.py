@@ -51,7 +51,6 @@ def to_dict(result: CheckResult) -> dict[str, Any]:
                 "name": "nqd",
                 "fullName": "nixos-quick-deploy",
                 "version": __version__,
-                "informationUri": "https://github.com/nixos-quick-deploy/nqd",
                 "rules": [{
                     "id": rule.id,
                     "name": rule.name,
