@@ -63,8 +63,10 @@ class Created:
 def reserve_id(directory: Path) -> tuple[str, Path]:
     """Pick the id (UTC time, then `-1`, `-2`, ...) by creating its temporary directory.
 
-    `mkdir` is atomic, so two backups started in the same second get different ids. The
-    directory records the creating process id (for `prune`) until it is renamed.
+    `mkdir` is atomic, so two backups started in the same second get different ids; the
+    final name is checked again after the mkdir, so a backup that finished in between
+    cannot lend its id twice. The directory records the creating process id (for `prune`)
+    until it is renamed.
     """
     base = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
     n = 0
@@ -77,6 +79,12 @@ def reserve_id(directory: Path) -> tuple[str, Path]:
             except FileExistsError:
                 pass
             else:
+                if (directory / candidate).exists():
+                    # Another backup with this id finished (renamed its temp directory)
+                    # between the check above and our mkdir: the id is taken.
+                    temp.rmdir()
+                    n += 1
+                    continue
                 try:
                     os.chmod(temp, 0o700)
                     (temp / PID_FILE).write_text(f"{os.getpid()}\n")
