@@ -78,3 +78,11 @@ def test_knowledge_cache_is_used_and_invalidated_by_a_changed_file(tmp_path: Pat
     assert broken is not None
     broken.write_bytes(b"not a pickle")
     assert load_file(data).changes[0].new == "a.d"
+
+
+def test_an_option_path_needs_all_its_parts_in_the_file() -> None:
+    interest = Interest.of([], ["services.xserver.desktopManager.gnome.enable",
+                                'programs."my.tool".enable'])
+    assert not interest.wants(b"{ services.xserver.enable = true; gnome = 1; }")
+    assert interest.wants(b"{ services = { xserver.desktopManager = { gnome.enable = true; }; }; }")
+    assert interest.wants(b'{ programs."my.tool".enable = true; }')  # quoted: by substring

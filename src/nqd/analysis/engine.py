@@ -16,7 +16,7 @@ from nqd.knowledge.loader import KnowledgeBase
 from nqd.knowledge.model import Change, Kind
 from nqd.model.builder import build_model
 from nqd.model.files import discover
-from nqd.model.interest import Interest, most_selective
+from nqd.model.interest import Interest
 from nqd.model.types import ConfigModel, Diagnostic
 from nqd.modules import load_modules
 from nqd.releases import Release
@@ -45,25 +45,26 @@ def _flakes_model(paths: Sequence[Path]) -> ConfigModel:
 
 
 def interest_of(changes: Iterable[Change], modules: Iterable[ModuleType]) -> Interest | None:
-    """Every name the rules can look for: the knowledge's old names (the most selective
-    part of each option path, each package name, every condition's paths) and each rule's
-    own `INTEREST`. None (extract everything) if a rule does not declare its interest."""
+    """Every name the rules can look for: the knowledge's old option paths (all their parts)
+    and condition paths, each old package name, and each rule's own `INTEREST`. None
+    (extract everything) if a rule does not declare its interest."""
     names: set[str] = set()
+    option_paths: set[str] = set()
     for module in modules:
         declared = getattr(module, "INTEREST", None)
         if declared is None:
             return None
         names |= declared
     for change in changes:
-        paths = [change.old] if change.old else []
+        mentioned = [change.old] if change.old else []
         if change.condition is not None:
-            paths += [*change.condition.requires, *change.condition.unset]
-        for path in paths:
+            mentioned += [*change.condition.requires, *change.condition.unset]
+        for path in mentioned:
             if change.kind in (Kind.RENAMED_PACKAGE, Kind.REMOVED_PACKAGE):
                 names.add(path.split(".")[-1])
             else:
-                names.add(most_selective(path))
-    return Interest.of(names)
+                option_paths.add(path)
+    return Interest.of(names, option_paths)
 
 
 def run_check(

@@ -19,27 +19,42 @@ _TO_WORDS = bytes(b if b in _IDENTIFIER_BYTES else 0x20 for b in range(256))
 
 @dataclass(frozen=True)
 class Interest:
-    """Names (identifier-like, matched as whole words) and other byte strings (matched as
-    substrings); a file mentioning any of them is extracted in full."""
+    """What makes a file worth extracting in full: one of `words` (whole identifier-like
+    words), one of `substrings`, or every part of one of `paths` (option paths: a file can
+    only define `a.b.c` if it mentions `a`, `b` and `c`)."""
 
     words: frozenset[bytes]
     substrings: frozenset[bytes]
+    paths: frozenset[frozenset[bytes]] = frozenset()
 
     @classmethod
-    def of(cls, names: Iterable[str]) -> Interest:
+    def of(cls, names: Iterable[str], paths: Iterable[str] = ()) -> Interest:
         words: set[bytes] = set()
         substrings: set[bytes] = set()
         for name in names:
-            if not name:
-                continue
-            raw = name.encode()
-            (words if all(b in _IDENTIFIER_BYTES for b in raw) else substrings).add(raw)
-        return cls(frozenset(words), frozenset(substrings))
+            if name:
+                raw = name.encode()
+                (words if _is_word(raw) else substrings).add(raw)
+        path_sets: set[frozenset[bytes]] = set()
+        for path in paths:
+            parts = [p.encode() for p in path.split(".") if p]
+            if not parts or not all(_is_word(p) for p in parts):
+                substrings.add(most_selective(path).encode())  # quoted parts: be generous
+            else:
+                path_sets.add(frozenset(parts))
+        return cls(frozenset(words), frozenset(substrings), frozenset(path_sets))
 
     def wants(self, source: bytes) -> bool:
         if any(s in source for s in self.substrings):
             return True
-        return not self.words.isdisjoint(source.translate(_TO_WORDS).split())
+        found = set(source.translate(_TO_WORDS).split())
+        if not self.words.isdisjoint(found):
+            return True
+        return any(parts <= found for parts in self.paths)
+
+
+def _is_word(raw: bytes) -> bool:
+    return bool(raw) and all(b in _IDENTIFIER_BYTES for b in raw)
 
 
 # Names in nearly every module: never the best witness of a path (any part is sound).
