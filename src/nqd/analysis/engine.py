@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 
-from nqd.analysis.context import RuleContext
+from nqd.analysis.context import RuleContext, no_history
 from nqd.analysis.findings import Finding, Rule
 from nqd.analysis.releases import DetectedRelease, detect_release
 from nqd.analysis.rules import RULE_MODULES
@@ -90,10 +90,8 @@ def run_check(
     changes = tuple(kb.chained(source, target))
     interest = interest_of(changes, modules) if prefilter else None
     model = build_model(paths, jobs=jobs, interest=interest)
-    context = RuleContext(
-        model=model, from_release=source, to_release=target, changes=changes,
-        **({"previous_text": previous_text} if previous_text else {}),
-    )
+    context = RuleContext(model=model, from_release=source, to_release=target, changes=changes,
+                          previous_text=previous_text or no_history)
     findings = _dedupe(f for module in modules for f in module.check(context))
     finding_codes = {"syntax-error", "missing-import", "import-cycle"}
     return CheckResult(

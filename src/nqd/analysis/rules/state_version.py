@@ -7,7 +7,6 @@ from collections.abc import Iterable
 from nqd.analysis.context import RuleContext
 from nqd.analysis.findings import Finding, Rule
 from nqd.knowledge.model import Evidence, Severity
-from nqd.model.extract import extract_file
 from nqd.model.types import Context, OptionDef
 from nqd.releases import Release
 
@@ -53,10 +52,9 @@ def check(ctx: RuleContext) -> Iterable[Finding]:
 
 
 def _previous_value(ctx: RuleContext, option: OptionDef) -> Release | None:
-    text = ctx.previous_text(option.pos.path)
-    if text is None:
+    facts = ctx.previous_facts(option.pos.path)
+    if facts is None:
         return None
-    facts = extract_file(option.pos.path, text)
     for old in facts.options:
         if old.path == option.path and isinstance(old.literal, str):
             try:

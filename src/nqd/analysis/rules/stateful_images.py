@@ -13,7 +13,6 @@ import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
 from nqd.analysis.context import RuleContext
 from nqd.analysis.findings import Finding, Rule
@@ -275,7 +274,7 @@ def check(ctx: RuleContext) -> Iterable[Finding]:
     old_packages: list[PackageRef] = []
     changed = False
     for path in sorted(relevant):
-        old = _previous_facts(ctx, path)
+        old = ctx.previous_facts(path)
         if old is None:
             old_options.extend(model.files[path].options if path in model.files else [])
             old_packages.extend(model.files[path].packages if path in model.files else [])
@@ -292,25 +291,6 @@ def check(ctx: RuleContext) -> Iterable[Finding]:
         postgresql_choice(old_options, old_packages),
         postgresql_choice(model.options(), model.packages()),
         baseline="committed in git HEAD")
-
-
-def _previous_facts(ctx: RuleContext, path: Path) -> _Facts | None:
-    from nqd.model.extract import extract_file
-
-    text = ctx.previous_text(path)
-    if text is None:
-        return None
-    facts = extract_file(path, text)
-    if facts.problems:
-        return None
-    return _Facts(text, facts.options, facts.packages)
-
-
-@dataclass(frozen=True)
-class _Facts:
-    source: bytes
-    options: list[OptionDef]
-    packages: list[PackageRef]
 
 
 __all__ = ["RULES", "DeclaredImage", "Engine", "PostgresChoice", "check", "compare_images",
