@@ -86,7 +86,7 @@ def test_bad_baseline_and_checks_file(nqd_env, tmp_path):
     baseline.write_text('{"format": "something-else"}')
     _one_line_error(nqd_env.run("health", "--compare", str(baseline)), 2, "not an nqd health")
     _one_line_error(nqd_env.run("health", "--compare", str(tmp_path / "none.json")), 2,
-                    "cannot read baseline")
+                    "cannot read health baseline")
     checks = tmp_path / "checks.toml"
     checks.write_text('[[tcp]]\nname = "x"\n')
     _one_line_error(nqd_env.run("health", "--checks", str(checks)), 2, "tcp[0].port",

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from nqd.errors import InputError
+from nqd.jsonfile import load_document
 
 FORMAT = "nqd-backup-manifest"
 VERSION = 1
@@ -78,16 +79,7 @@ class Manifest:
 
 def load_manifest(path: Path) -> Manifest:
     """Read and validate a manifest; any defect is an InputError naming the file."""
-    try:
-        data = json.loads(path.read_bytes())
-    except OSError as exc:
-        raise InputError(f"cannot read manifest {path}: {exc.strerror}") from None
-    except ValueError as exc:
-        raise InputError(f"{path}: not a valid manifest (bad JSON: {exc})") from None
-    if not isinstance(data, dict) or data.get("format") != FORMAT:
-        raise InputError(f"{path}: not an nqd backup manifest")
-    if data.get("version") != VERSION:
-        raise InputError(f"{path}: manifest version {data.get('version')} is not supported")
+    data = load_document(path, format=FORMAT, version=VERSION, what="backup manifest")
     try:
         return Manifest(
             id=str(data["id"]),

@@ -7,7 +7,6 @@ baseline and is `fail` now; it makes `--compare` exit 1.
 
 from __future__ import annotations
 
-import json
 import socket
 import time
 from dataclasses import dataclass
@@ -15,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from nqd.errors import InputError
+from nqd.jsonfile import load_document
 from nqd.runtime.health.checks import CheckResult, Status
 
 REPORT_FORMAT = "nqd-health"
@@ -41,16 +41,8 @@ def report_document(results: list[CheckResult], duration: float) -> dict[str, An
 
 
 def load_report(path: Path) -> dict[str, Any]:
-    try:
-        data = json.loads(path.read_bytes())
-    except OSError as exc:
-        raise InputError(f"cannot read baseline {path}: {exc.strerror}") from None
-    except ValueError as exc:
-        raise InputError(f"{path}: not a health baseline (bad JSON: {exc})") from None
-    if not isinstance(data, dict) or data.get("format") != REPORT_FORMAT:
-        raise InputError(f"{path}: not an nqd health baseline (written by `nqd health --save`)")
-    if data.get("version") != VERSION:
-        raise InputError(f"{path}: baseline version {data.get('version')} is not supported")
+    data = load_document(path, format=REPORT_FORMAT, version=VERSION, what="health baseline",
+                         hint=" (written by `nqd health --save`)")
     checks = data.get("checks")
     if not isinstance(checks, list) or not all(
             isinstance(c, dict) and isinstance(c.get("name"), str)
