@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from nqd.commands.common import add_configuration_arguments, release_range
 from nqd.console import Console
 
 NAME = "check"
@@ -14,12 +15,7 @@ LEVELS = ("error", "warning", "info")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("paths", nargs="*", type=Path, metavar="PATH",
-                        help="flake directory, module directory or files (default: .)")
-    parser.add_argument("--from", dest="from_release", metavar="RELEASE",
-                        help="release the configuration is on (default: what it pins)")
-    parser.add_argument("--to", dest="to_release", metavar="RELEASE",
-                        help="release to upgrade to (default: the next one)")
+    add_configuration_arguments(parser)
     parser.add_argument("--format", choices=FORMATS, default="text")
     parser.add_argument("--fail-on", choices=LEVELS, default="error",
                         help="exit 1 when a finding is at or above this severity")
@@ -34,11 +30,9 @@ def run(args: argparse.Namespace, console: Console) -> int:
     from nqd.analysis.engine import run_check
     from nqd.errors import ExitCode, InputError
     from nqd.knowledge.model import Severity
-    from nqd.releases import Release
 
     paths = args.paths or [Path(".")]
-    source = Release.parse(args.from_release) if args.from_release else None
-    target = Release.parse(args.to_release) if args.to_release else None
+    source, target = release_range(args)
     previous = None if args.no_git else _git_reader(paths)
     result = run_check(paths, source, target, previous_text=previous)
     if args.format == "text" and args.output is None:
@@ -74,8 +68,6 @@ def _render(fmt: str, result: object) -> str:
     if fmt == "markdown":
         return markdown.render(result)  # type: ignore[arg-type]
     import io
-
-    from nqd.console import Console
 
     buffer = io.StringIO()
     text.render(result, Console(out=buffer, err=buffer))  # type: ignore[arg-type]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from nqd.commands.common import add_configuration_arguments, release_range
 from nqd.console import Console
 
 NAME = "fix"
@@ -12,12 +13,7 @@ HELP = "apply the mechanical part of the migrations (diff by default, --write to
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("paths", nargs="*", type=Path, metavar="PATH",
-                        help="flake directory, module directory or files (default: .)")
-    parser.add_argument("--from", dest="from_release", metavar="RELEASE",
-                        help="release the configuration is on (default: what it pins)")
-    parser.add_argument("--to", dest="to_release", metavar="RELEASE",
-                        help="release to upgrade to (default: the next one)")
+    add_configuration_arguments(parser)
     parser.add_argument("--only", action="append", default=[], metavar="RULE_ID",
                         help="fix only this rule (e.g. NQD101) or change id; repeat or "
                              "separate with commas for several")
@@ -46,13 +42,11 @@ def run(args: argparse.Namespace, console: Console) -> int:
         return ExitCode.OK
     from nqd.fix.plan import plan_fixes
     from nqd.fix.report import render_diff, render_summary
-    from nqd.releases import Release
 
     paths = args.paths or [Path(".")]
     plan = plan_fixes(
         paths,
-        Release.parse(args.from_release) if args.from_release else None,
-        Release.parse(args.to_release) if args.to_release else None,
+        *release_range(args),
         only=[rule for value in args.only for rule in value.split(",") if rule],
     )
     if not args.write or args.diff:
