@@ -38,10 +38,10 @@ def rule_modules() -> list[ModuleType]:
 
 
 def _flakes_model(paths: Sequence[Path]) -> ConfigModel:
-    """The flake.nix files under `paths` (and their flake.lock), for release detection:
-    everything they import is read lite."""
+    """The flake.nix files under `paths` (and their flake.lock) alone, for release
+    detection: their inputs are all it needs."""
     files, _ = discover(list(paths))
-    return build_model([f for f in files if f.name == "flake.nix"], interest=Interest.of(()))
+    return build_model([f for f in files if f.name == "flake.nix"], follow_imports=False)
 
 
 def interest_of(changes: Iterable[Change], modules: Iterable[ModuleType]) -> Interest | None:

@@ -39,15 +39,17 @@ _HM_ROOTS = frozenset({"home", "manual", "news", "accounts", "targets"})
 
 
 def build_model(paths: Iterable[Path], *, jobs: int | None = None,
-                interest: Interest | None = None) -> ConfigModel:
-    """The model of every `.nix` file under `paths` and what they import. With an
-    `interest`, files that mention none of its names are extracted lite (see
-    `nqd.model.interest`): the model then holds what a check for those names needs."""
+                interest: Interest | None = None, follow_imports: bool = True) -> ConfigModel:
+    """The model of every `.nix` file under `paths` and (unless `follow_imports` is off)
+    what they import. With an `interest`, files that mention none of its names are
+    extracted lite (see `nqd.model.interest`): the model then holds what a check for those
+    names needs."""
     roots = [Path(p) for p in paths]
     files, diagnostics = discover(roots)
     model = ConfigModel(roots=roots, diagnostics=diagnostics)
     facts = _extract_all(files, model.diagnostics, jobs, interest)
-    _follow_imports(facts, model.diagnostics, interest)
+    if follow_imports:
+        _follow_imports(facts, model.diagnostics, interest)
     contexts = _assign_contexts(facts)
     for path, fact in facts.items():
         context = contexts.get(path, Context.UNKNOWN)
