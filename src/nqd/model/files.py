@@ -43,65 +43,99 @@ def discover(paths: list[Path]) -> tuple[list[Path], list[Diagnostic]]:
 
 
 def _walk(root: Path, found: dict[Path, None], diagnostics: list[Diagnostic]) -> None:
+    """Depth-first, following symlinks; each directory is entered once (by device and
+    inode), so a symlink loop is reported instead of followed. Paths are kept canonical
+    without a `realpath` per directory: only symlinks are resolved."""
     seen_dirs: set[tuple[int, int]] = set()
-
-    def onerror(exc: OSError) -> None:
-        where = Path(exc.filename) if exc.filename else root
-        diagnostics.append(Diagnostic("unreadable", f"cannot read directory ({_reason(exc)})",
-                                      where))
-
-    for dirpath, dirnames, filenames in os.walk(root, onerror=onerror, followlinks=True):
+    stack: list[tuple[str, str]] = [(str(root), str(root))]  # (as reached, canonical)
+    while stack:
+        shown, real = stack.pop()
         try:
-            st = os.stat(dirpath)
+            st = os.stat(real)
+            with os.scandir(real) as listing:
+                entries = sorted(listing, key=lambda e: e.name)
         except OSError as exc:
-            diagnostics.append(Diagnostic("unreadable", _reason(exc), Path(dirpath)))
-            dirnames[:] = []
+            diagnostics.append(Diagnostic("unreadable", f"cannot read directory ({_reason(exc)})",
+                                          Path(shown)))
             continue
         key = (st.st_dev, st.st_ino)
         if key in seen_dirs:
             diagnostics.append(Diagnostic("symlink-loop", "directory visited twice (symlink loop)",
-                                          Path(dirpath)))
-            dirnames[:] = []
+                                          Path(shown)))
             continue
         seen_dirs.add(key)
-        dirnames[:] = sorted(d for d in dirnames if d not in _SKIP_DIRS and not d.startswith("."))
-        real_dir = os.path.realpath(dirpath)
-        for name in sorted(filenames):
-            if not name.endswith(".nix"):
-                continue
-            path = os.path.join(real_dir, name)
-            if not os.path.islink(path):
-                found[Path(path)] = None  # the directory is resolved: already canonical
-                continue
+        subdirs: list[tuple[str, str]] = []
+        for entry in entries:
+            name = entry.name
             try:
-                found[Path(path).resolve(strict=True)] = None
-            except (OSError, RuntimeError) as exc:
-                diagnostics.append(Diagnostic("unreadable", _reason(exc), Path(dirpath) / name))
+                is_dir = entry.is_dir()  # follows symlinks
+            except OSError:
+                is_dir = False
+            if is_dir:
+                if name in _SKIP_DIRS or name.startswith("."):
+                    continue
+                target = os.path.realpath(entry.path) if entry.is_symlink() \
+                    else os.path.join(real, name)
+                subdirs.append((os.path.join(shown, name), target))
+            elif name.endswith(".nix"):
+                if not entry.is_symlink():
+                    found[Path(os.path.join(real, name))] = None  # already canonical
+                    continue
+                try:
+                    found[Path(os.path.realpath(entry.path, strict=True))] = None
+                except (OSError, RuntimeError) as exc:
+                    diagnostics.append(Diagnostic("unreadable", _reason(exc),
+                                                  Path(shown) / name))
+        stack.extend(reversed(subdirs))
 
 
 def read_source(path: Path) -> tuple[SourceFile | None, Diagnostic | None]:
     """Read one file, or say in one line why it cannot be analysed."""
     try:
-        st = path.stat()
-        if not stat.S_ISREG(st.st_mode):
-            return None, Diagnostic("not-a-file", "not a regular file, skipped", path)
-        size = st.st_size
-        if size > MAX_FILE_BYTES:
-            return None, Diagnostic("too-large", f"file is {size / 1e6:.1f} MB (limit 5 MB), "
-                                    "skipped", path)
-        with open(path, "rb") as handle:
-            data = handle.read(MAX_FILE_BYTES + 1)
+        # O_NONBLOCK: opening a FIFO must not wait for a writer (it is refused below).
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+        try:
+            st = os.fstat(fd)
+            if not stat.S_ISREG(st.st_mode):
+                return None, Diagnostic("not-a-file", "not a regular file, skipped", path)
+            size = st.st_size
+            if size > MAX_FILE_BYTES:
+                return None, Diagnostic("too-large", f"file is {size / 1e6:.1f} MB (limit 5 MB), "
+                                        "skipped", path)
+            data = _read_all(fd, size)
+        finally:
+            os.close(fd)
     except (OSError, RuntimeError) as exc:
         return None, Diagnostic("unreadable", f"cannot read file ({_reason(exc)})", path)
-    if not data.strip():
+    if len(data) > MAX_FILE_BYTES:  # grew since the fstat
+        return None, Diagnostic("too-large", "file is over 5 MB, skipped", path)
+    if not data or data.isspace():
         return None, Diagnostic("empty", "empty file, skipped", path)
-    if b"\0" in data[:8192]:
+    if data.find(b"\0", 0, 8192) != -1:
         return None, Diagnostic("binary", "binary file (contains NUL bytes), skipped", path)
-    try:
-        data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        return None, Diagnostic("not-utf8", f"not valid UTF-8 at byte {exc.start}, skipped", path)
+    if not data.isascii():
+        try:
+            data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            return None, Diagnostic("not-utf8", f"not valid UTF-8 at byte {exc.start}, skipped",
+                                    path)
     return SourceFile(path, data), None
+
+
+def _read_all(fd: int, size: int) -> bytes:
+    """The file's bytes, up to one byte past the size limit."""
+    data = os.read(fd, min(size, MAX_FILE_BYTES) + 1)
+    if len(data) < size:  # a short read: read on, to the limit
+        chunks = [data]
+        total = len(data)
+        while total <= MAX_FILE_BYTES:
+            chunk = os.read(fd, MAX_FILE_BYTES + 1 - total)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            total += len(chunk)
+        data = b"".join(chunks)
+    return data
 
 
 def _reason(exc: BaseException) -> str:
