@@ -9,7 +9,7 @@ and imports still count) but with no definitions or references recorded.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 _IDENTIFIER_BYTES = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_'-")
 # Every byte that cannot be part of a Nix identifier becomes a space, so `split()` yields
@@ -26,6 +26,17 @@ class Interest:
     words: frozenset[bytes]
     substrings: frozenset[bytes]
     paths: frozenset[frozenset[bytes]] = frozenset()
+    # Each path filed under one of its parts (its witness): only paths whose witness occurs
+    # in a file need the subset test.
+    _by_witness: dict[bytes, tuple[frozenset[bytes], ...]] = field(
+        default_factory=dict, init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        index: dict[bytes, list[frozenset[bytes]]] = {}
+        for parts in self.paths:
+            witness = most_selective(".".join(sorted(p.decode() for p in parts))).encode()
+            index.setdefault(witness, []).append(parts)
+        object.__setattr__(self, "_by_witness", {k: tuple(v) for k, v in index.items()})
 
     @classmethod
     def of(cls, names: Iterable[str], paths: Iterable[str] = ()) -> Interest:
@@ -44,13 +55,25 @@ class Interest:
                 path_sets.add(frozenset(parts))
         return cls(frozenset(words), frozenset(substrings), frozenset(path_sets))
 
+    def fingerprint(self) -> str:
+        """A digest of the names, equal for equal interests (keys the facts cache)."""
+        import hashlib
+
+        text = repr((sorted(self.words), sorted(self.substrings),
+                     sorted(sorted(parts) for parts in self.paths)))
+        return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
+
     def wants(self, source: bytes) -> bool:
         if any(s in source for s in self.substrings):
             return True
         found = set(source.translate(_TO_WORDS).split())
         if not self.words.isdisjoint(found):
             return True
-        return any(parts <= found for parts in self.paths)
+        by_witness = self._by_witness
+        for witness in found.intersection(by_witness):
+            if any(parts <= found for parts in by_witness[witness]):
+                return True
+        return False
 
 
 def _is_word(raw: bytes) -> bool:

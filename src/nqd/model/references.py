@@ -21,8 +21,9 @@ PACKAGE_METHODS = frozenset(
      "passthru", "meta", "version", "pname", "src", "outPath", "buildEnv", "env"}
 )
 _PKGS_READS = frozenset({"system", "hostPlatform", "buildPlatform", "targetPlatform"})
+# Outside `with pkgs;` scopes only selects on `pkgs` and `config` can be references.
 _REFERENCE_QUERY = """
-(select_expression expression: (variable_expression)) @sel
+(select_expression expression: (variable_expression) @base (#any-of? @base "pkgs" "config")) @sel
 (with_expression) @with
 (inherit_from) @inh
 """

@@ -95,7 +95,7 @@ def query(pattern: str) -> Any:
 
 
 def captures(pattern: str, node: Node) -> dict[str, list[Node]]:
-    """Run a query (patterns without predicates: those are evaluated in C) on `node`."""
+    """Run a query on `node`; its captures by name."""
     from tree_sitter import QueryCursor
 
     result: dict[str, list[Node]] = QueryCursor(query(pattern)).captures(node)
