@@ -15,6 +15,7 @@ from nqd.errors import UsageError
 from nqd.knowledge.loader import KnowledgeBase
 from nqd.knowledge.model import Change, Kind
 from nqd.model.builder import build_model
+from nqd.model.facts_cache import FactsCache
 from nqd.model.files import discover
 from nqd.model.interest import Interest
 from nqd.model.types import ConfigModel, Diagnostic
@@ -76,7 +77,11 @@ def run_check(
     previous_text: Callable[[Path], bytes | None] | None = None,
     jobs: int | None = None,
     prefilter: bool = True,
+    cache: bool = False,
 ) -> CheckResult:
+    """Check `paths` for the move from `from_release` (default: detected) to `to_release`
+    (default: the next release). `cache`: reuse and update the facts cache
+    (`nqd.model.facts_cache`)."""
     kb = kb or KnowledgeBase.load()
     modules = rule_modules()
     if from_release is None:
@@ -89,7 +94,8 @@ def run_check(
         raise UsageError(f"--to {target} must be a later release than {source}")
     changes = tuple(kb.chained(source, target))
     interest = interest_of(changes, modules) if prefilter else None
-    model = build_model(paths, jobs=jobs, interest=interest)
+    facts_cache = FactsCache.open(paths, interest) if cache else None
+    model = build_model(paths, jobs=jobs, interest=interest, cache=facts_cache)
     context = RuleContext(model=model, from_release=source, to_release=target, changes=changes,
                           previous_text=previous_text or no_history)
     findings = _dedupe(f for module in modules for f in module.check(context))

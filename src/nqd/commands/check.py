@@ -24,6 +24,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--verbose", "-v", action="store_true", help="show evidence")
     parser.add_argument("--no-git", action="store_true",
                         help="do not compare with the committed files (git HEAD)")
+    parser.add_argument("--no-cache", action="store_true",
+                        help="parse every file, neither reading nor updating the facts cache "
+                             "($XDG_CACHE_HOME/nixos-quick-deploy/facts)")
 
 
 def run(args: argparse.Namespace, console: Console) -> int:
@@ -34,7 +37,7 @@ def run(args: argparse.Namespace, console: Console) -> int:
     paths = args.paths or [Path(".")]
     source, target = release_range(args)
     previous = None if args.no_git else _git_reader(paths)
-    result = run_check(paths, source, target, previous_text=previous)
+    result = run_check(paths, source, target, previous_text=previous, cache=not args.no_cache)
     if args.format == "text" and args.output is None:
         from nqd.report import text
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 from collections import deque
@@ -14,9 +15,11 @@ from nqd.model.extract import (
     extract_file,
     set_context,
 )
-from nqd.model.files import discover, read_source
+from nqd.model.facts_cache import FactsCache
+from nqd.model.files import SourceFile, discover, read_source
 from nqd.model.flake_url import parse_flake_url
 from nqd.model.interest import Interest
+from nqd.model.records import Record, from_record, to_record
 from nqd.model.types import (
     ConfigModel,
     Context,
@@ -26,6 +29,7 @@ from nqd.model.types import (
     OptionDef,
     PackageRef,
     ReadRef,
+    SourcePos,
 )
 
 PARALLEL_THRESHOLD = 150  # files; below this a worker pool costs more than it saves
@@ -39,24 +43,27 @@ _HM_ROOTS = frozenset({"home", "manual", "news", "accounts", "targets"})
 
 
 def build_model(paths: Iterable[Path], *, jobs: int | None = None,
-                interest: Interest | None = None, follow_imports: bool = True) -> ConfigModel:
+                interest: Interest | None = None, follow_imports: bool = True,
+                cache: FactsCache | None = None) -> ConfigModel:
     """The model of every `.nix` file under `paths` and (unless `follow_imports` is off)
     what they import. With an `interest`, files that mention none of its names are
     extracted lite (see `nqd.model.interest`): the model then holds what a check for those
-    names needs."""
+    names needs. With a `cache`, unchanged files are not parsed again, and the cache is
+    saved at the end."""
+    _import_target_file.cache_clear()  # what the filesystem said to an earlier build
     roots = [Path(p) for p in paths]
     files, diagnostics = discover(roots)
     model = ConfigModel(roots=roots, diagnostics=diagnostics)
-    facts = _extract_all(files, model.diagnostics, jobs, interest)
+    facts = _extract_all(files, model.diagnostics, jobs, interest, cache)
     if follow_imports:
-        _follow_imports(facts, model.diagnostics, interest)
+        _follow_imports(facts, model.diagnostics, interest, cache)
+    if cache is not None:
+        cache.save()
     contexts = _assign_contexts(facts)
     for path, fact in facts.items():
         context = contexts.get(path, Context.UNKNOWN)
         model.files[path] = _file_model(fact, context)
         for problem in fact.problems:
-            from nqd.model.types import SourcePos
-
             pos = SourcePos(path, problem.line, problem.column, problem.end_line,
                             problem.end_column, problem.start_byte, problem.end_byte)
             model.diagnostics.append(Diagnostic("syntax-error", problem.message, path, pos))
@@ -67,63 +74,79 @@ def build_model(paths: Iterable[Path], *, jobs: int | None = None,
     return model
 
 
-def _extract_all(files: list[Path], diagnostics: list[Diagnostic],
-                 jobs: int | None, interest: Interest | None) -> dict[Path, FileFacts]:
-    workers = jobs if jobs is not None else min(2, os.cpu_count() or 1)
-    if workers > 1 and len(files) >= PARALLEL_THRESHOLD:
-        facts, problems = _extract_parallel(files, workers, interest)
-    else:
-        facts, problems = _read_and_extract(files, interest)
-    diagnostics.extend(problems)
-    return {fact.path: fact for fact in facts}
-
-
-def _read_and_extract(files: list[Path], interest: Interest | None) \
-        -> tuple[list[FileFacts], list[Diagnostic]]:
-    facts, problems = [], []
+def _extract_all(files: list[Path], diagnostics: list[Diagnostic], jobs: int | None,
+                 interest: Interest | None, cache: FactsCache | None) -> dict[Path, FileFacts]:
+    sources: list[SourceFile] = []
     for path in files:
         source, problem = read_source(path)
         if problem is not None:
-            problems.append(problem)
+            diagnostics.append(problem)
         elif source is not None:
-            facts.append(extract_file(source.path, source.source, interest))
-    return facts, problems
+            sources.append(source)
+    facts: dict[Path, FileFacts] = {}
+    todo: list[SourceFile] = []
+    for source in sources:
+        cached = cache.get(source.path, source.source) if cache is not None else None
+        if cached is not None:
+            facts[source.path] = cached
+        else:
+            todo.append(source)
+    workers = jobs if jobs is not None else min(2, os.cpu_count() or 1)
+    if workers > 1 and len(todo) >= PARALLEL_THRESHOLD:
+        for source, record in zip(todo, _extract_parallel(todo, workers, interest),
+                                  strict=True):
+            fact = from_record(record, source.path, source.source)
+            facts[source.path] = fact
+            if cache is not None:
+                cache.put(fact, record)
+    else:
+        for source in todo:
+            fact = extract_file(source.path, source.source, interest)
+            facts[source.path] = fact
+            if cache is not None:
+                cache.put(fact)
+    return dict(sorted(facts.items()))
 
 
-def _extract_parallel(files: list[Path], workers: int, interest: Interest | None) \
-        -> tuple[list[FileFacts], list[Diagnostic]]:
-    """Read and extract in worker processes (tree-sitter holds the GIL while parsing)."""
+def _extract_records(batch: list[tuple[int, Path, bytes]], interest: Interest | None) \
+        -> list[tuple[int, Record]]:
+    """Worker side: extract each file of the batch; plain records travel back."""
+    return [(index, to_record(extract_file(path, source, interest)))
+            for index, path, source in batch]
+
+
+def _extract_parallel(sources: list[SourceFile], workers: int,
+                      interest: Interest | None) -> list[Record]:
+    """Extract in worker processes (tree-sitter holds the GIL while parsing); the records
+    come back in the order of `sources`."""
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
-    def size(path: Path) -> int:
-        try:
-            return path.stat().st_size
-        except OSError:
-            return 0
-
     # Interleave by size so that every worker gets a similar mix of large and small files.
-    ordered = sorted(files, key=size, reverse=True)
-    chunks = [ordered[i::workers * 4] for i in range(workers * 4)]
-    facts: list[FileFacts] = []
-    problems: list[Diagnostic] = []
+    ordered = sorted(range(len(sources)), key=lambda i: len(sources[i].source), reverse=True)
+    batches = [[(i, sources[i].path, sources[i].source) for i in ordered[k::workers * 4]]
+               for k in range(workers * 4)]
+    records: list[Record | None] = [None] * len(sources)
     context = multiprocessing.get_context("fork")
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        for batch_facts, batch_problems in pool.map(_read_and_extract, chunks,
-                                                    [interest] * len(chunks)):
-            facts.extend(batch_facts)
-            problems.extend(batch_problems)
-    facts.sort(key=lambda f: f.path)
-    problems.sort(key=lambda d: d.path)
-    return facts, problems
+        for batch in pool.map(_extract_records, batches, [interest] * len(batches)):
+            for index, record in batch:
+                records[index] = record
+    return [record for record in records if record is not None]
 
 
+@functools.cache
 def _import_target_file(target: Path) -> Path:
-    return target / "default.nix" if target.is_dir() else target
+    """The file an import means (`./dir` → `./dir/default.nix`), canonical. Import targets
+    are already resolved, so only `default.nix` may still be a symlink. Cached for one
+    build (the graph asks for each target several times)."""
+    if os.path.isdir(target):
+        return Path(os.path.realpath(os.path.join(target, "default.nix")))
+    return target
 
 
 def _follow_imports(facts: dict[Path, FileFacts], diagnostics: list[Diagnostic],
-                    interest: Interest | None) -> None:
+                    interest: Interest | None, cache: FactsCache | None) -> None:
     """Read files that are imported but were not among the given paths."""
     pending = deque(facts.values())
     while pending:
@@ -132,18 +155,23 @@ def _follow_imports(facts: dict[Path, FileFacts], diagnostics: list[Diagnostic],
             target = _import_target_file(ref.target)
             if target in facts or not target.is_file():
                 continue
-            source, problem = read_source(target.resolve())
+            source, problem = read_source(target)
             if problem is not None:
                 diagnostics.append(problem)
                 continue
             if source is not None and source.path not in facts:
-                facts[source.path] = extract_file(source.path, source.source, interest)
-                pending.append(facts[source.path])
+                found = cache.get(source.path, source.source) if cache is not None else None
+                if found is None:
+                    found = extract_file(source.path, source.source, interest)
+                    if cache is not None:
+                        cache.put(found)
+                facts[source.path] = found
+                pending.append(found)
 
 
 def _assign_contexts(facts: dict[Path, FileFacts]) -> dict[Path, Context]:
     contexts: dict[Path, Context] = {}
-    imported = {_import_target_file(r.target).resolve() for f in facts.values() for r in f.imports}
+    imported = {_import_target_file(r.target) for f in facts.values() for r in f.imports}
     queue: deque[Path] = deque()
     for path, fact in facts.items():
         if fact.is_flake:
@@ -153,7 +181,7 @@ def _assign_contexts(facts: dict[Path, FileFacts]) -> dict[Path, Context]:
     # home-manager.users.<name>), so that heuristics never override them.
     for fact in facts.values():
         for ref in fact.imports:
-            target = _import_target_file(ref.target).resolve()
+            target = _import_target_file(ref.target)
             if ref.context is not Context.UNKNOWN and target in facts and target not in contexts:
                 contexts[target] = ref.context
                 queue.append(target)
@@ -174,7 +202,7 @@ def _propagate(facts: dict[Path, FileFacts], contexts: dict[Path, Context],
     while queue:
         path = queue.popleft()
         for ref in facts[path].imports:
-            target = _import_target_file(ref.target).resolve()
+            target = _import_target_file(ref.target)
             if target not in facts or target in contexts:
                 continue
             inherited = contexts[path]
@@ -231,7 +259,7 @@ def _import_problems(facts: dict[Path, FileFacts]) -> list[Diagnostic]:
                 problems.append(Diagnostic("missing-import", f"import points nowhere: {what}",
                                            path, ref.pos))
             else:
-                edges.setdefault(path, []).append((target.resolve(), ref))
+                edges.setdefault(path, []).append((target, ref))
     problems.extend(_cycles(edges))
     return problems
 

@@ -7,6 +7,7 @@ replaces it with the file's context once the import graph is known.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -45,9 +46,10 @@ _MODULE_LIST_CALLS = {
 class ImportRef:
     """`imports = [ ./x.nix ]` (or a module list entry): where it points and from where."""
 
-    target: Path
+    target: Path  # resolved (symlinks followed) when the file was read
     pos: SourcePos
     context: Context  # UNKNOWN: the importing file's context
+    written: str  # the path as written, relative to the importing file (`./x.nix`)
 
 
 @dataclass
@@ -148,9 +150,10 @@ class _Extractor:
         expr = strip_parens(expr)
         if expr is None:
             return
-        target = self.import_target(expr)
-        if target is not None:
-            self.facts.imports.append(ImportRef(target, self.node_pos(expr), context))
+        written = self.import_target(expr)
+        if written is not None:
+            target = resolve_import(self.facts.path, written)
+            self.facts.imports.append(ImportRef(target, self.node_pos(expr), context, written))
             return
         if context is not Context.UNKNOWN:
             self.context_spans.append((expr.start_byte, expr.end_byte, context))
@@ -165,6 +168,8 @@ class _Extractor:
         # Lite files record no definitions; only imports (and Home Manager modules, which
         # give imported files their context) are followed.
         imports_only = self.facts.lite and b"home-manager" not in self.source
+        if imports_only and b"imports" not in self.source:
+            return
         for binding in bindings(body):
             name = _first_name(binding)
             if binding.type != "binding" or name is None:
@@ -187,8 +192,8 @@ class _Extractor:
         for element in expr.named_children:
             self.module(element, context)
 
-    def import_target(self, expr: Node) -> Path | None:
-        """`./x.nix`, `import ./x.nix`, `(import ./x.nix)` → the resolved path."""
+    def import_target(self, expr: Node) -> str | None:
+        """`./x.nix`, `import ./x.nix`, `(import ./x.nix)` → the path as written."""
         expr = strip_parens(expr)
         if expr.type == "apply_expression":
             func, args = application(expr)
@@ -199,7 +204,7 @@ class _Extractor:
         text = self.source[expr.start_byte : expr.end_byte].decode("utf-8", "replace")
         if "${" in text or not (text.startswith("./") or text.startswith("../")):
             return None
-        return (self.facts.path.parent / text).resolve(strict=False)
+        return text
 
     def module_lists(self) -> None:
         """`nixosSystem { modules = [ ... ]; }` and friends, anywhere in the file."""
@@ -347,6 +352,11 @@ class _Extractor:
                     pos=self.pos(*option.value_span), span=option.value_span,
                     owner_repo=owner_repo, ref=ref,
                 ))
+
+
+def resolve_import(importer: Path, written: str) -> Path:
+    """Where an import written in `importer` points, symlinks resolved."""
+    return Path(os.path.realpath(os.path.join(importer.parent, written)))
 
 
 def _module_body(expr: Node) -> Node | None:

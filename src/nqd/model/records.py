@@ -1,0 +1,78 @@
+"""`FileFacts` as plain tuples (str, int, bool, bytes, tuples, lists): what worker
+processes send back and what the facts cache stores.
+
+Plain values pickle several times faster than the model's objects (no `Path`s, no
+dataclass state), and they hold no source text: the reader attaches the bytes it already
+has. Imports are kept as written and resolved again when read back, so that a cached
+record follows symlinks as they are now.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from nqd.model.extract import FileFacts, ImportRef, resolve_import
+from nqd.model.types import (
+    Context,
+    FileLines,
+    FlakeInput,
+    OptionDef,
+    PackageRef,
+    ReadRef,
+    SourcePos,
+)
+from nqd.nix.parser import SyntaxProblem
+
+Record = tuple[Any, ...]
+FORMAT = 1  # bump when the tuple layout below changes
+_CONTEXTS = {context.value: context for context in Context}
+
+
+def _pos(pos: SourcePos) -> tuple[int, int, int, int, int, int]:
+    return (pos.line, pos.column, pos.end_line, pos.end_column, pos.start_byte, pos.end_byte)
+
+
+def to_record(facts: FileFacts) -> Record:
+    return (
+        str(facts.path),
+        [(p.line, p.column, p.end_line, p.end_column, p.start_byte, p.end_byte, p.message)
+         for p in facts.problems],
+        [(o.path, o.context.value, o.pos_span, o.binding_span, o.attr_spans, o.value_span,
+          o.value_type, o.literal, o.first_part, o.wrappers, o.is_set) for o in facts.options],
+        [(p.attr, p.span, p.via_with, p.context.value) for p in facts.packages],
+        [(r.kind, r.path, r.span, r.context.value) for r in facts.reads],
+        [(i.name, i.url, _pos(i.pos), i.span, i.owner_repo, i.ref) for i in facts.flake_inputs],
+        [(i.written, _pos(i.pos), i.context.value) for i in facts.imports],
+        facts.is_flake,
+        list(facts.top_roots),
+        facts.lite,
+    )
+
+
+def from_record(record: Record, path: Path, source: bytes) -> FileFacts:
+    """The facts of `record`, which was made from the file at `path` holding `source`."""
+    (_, problems, options, packages, reads, flake_inputs, imports, is_flake, top_roots,
+     lite) = record
+    lines = FileLines(path, source)
+    contexts = _CONTEXTS
+    return FileFacts(
+        path=path,
+        source=source,
+        problems=[SyntaxProblem(*p) for p in problems],
+        options=[OptionDef(path=p, context=contexts[c], pos_span=pos, binding_span=binding,
+                           attr_spans=attrs, value_span=value, value_type=vtype, literal=lit,
+                           first_part=first, wrappers=wrappers, is_set=is_set, lines=lines)
+                 for (p, c, pos, binding, attrs, value, vtype, lit, first, wrappers, is_set)
+                 in options],
+        packages=[PackageRef(attr, lines, span, via_with, contexts[c])
+                  for attr, span, via_with, c in packages],
+        reads=[ReadRef(kind, p, lines, span, contexts[c]) for kind, p, span, c in reads],
+        flake_inputs=[FlakeInput(name, url, SourcePos(path, *pos), span, owner_repo, ref)
+                      for name, url, pos, span, owner_repo, ref in flake_inputs],
+        imports=[ImportRef(resolve_import(path, written), SourcePos(path, *pos), contexts[c],
+                           written) for written, pos, c in imports],
+        is_flake=is_flake,
+        top_roots=list(top_roots),
+        lite=lite,
+    )
