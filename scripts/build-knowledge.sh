@@ -15,6 +15,21 @@
 #   Home Manager release-26.05  65258d5c65a250189fde2e35f490d15e064c4c62  (2026-08-22)
 #   nixpkgs: mini trees of single files; each file's repository and commit is recorded in the
 #   tree's .nqd-sources.json and in every change's evidence.
+#   nixos/modules/rename.nix (complete copies from forks of NixOS/nixpkgs, which track master;
+#   docs/knowledge.md "rename.nix" gives the evidence for each date bound). Each pair diffs two
+#   copies dated inside the release's window, so it sees the entries added between them only:
+#     25.05->25.11  OLD (in NIXPKGS_2505)      faukah/nixpkgs   3b20077cd82fd1f099e92e2792d73e3176d4869d
+#                     >= 2025-06-11 (newest "# Added" date of its own aliases.nix: slrn)
+#                   NEW (in NIXPKGS_2511)      Mic92/nixpkgs    01b0378fd05aa8830b515098111702d98103f69b
+#                     >= 2025-10-12 (its aliases.nix: tet), < 2025-10-13 (its aliases.nix has no
+#                     php81 throw, NixOS/nixpkgs#448348; php81 was gone from nixpkgs by then per
+#                     flyingcircusio/fc-nixos#1873)
+#     25.11->26.05  OLD (in NIXPKGS_2511_OLD)  Sylonin/nixpkgs  f21c60166e20915a60fa1dcfa4bdc9b0892a0ec6
+#                     >= 2025-11-29 (its own rename.nix entry "# added 2025-11-29")
+#                   NEW (in NIXPKGS_2605)      kodek/nixpkgs    1c289ce141f5c2b2e32be53023fdaaa6893c9f14
+#                     >= 2026-05-13 (its own "# added 2026-05-13"), before the release-26.05
+#                     branch-off (lacks services.xserver.cmt, removed by NixOS/nixpkgs#518434,
+#                     merged during the pre-branch-off freeze per NixOS/nixpkgs#524214)
 #   nixpkgs package aliases (date-window mode, docs/knowledge.md "Package aliases"):
 #   NIXPKGS_SNAPSHOT holds pkgs/top-level/aliases.nix and python-aliases.nix of ONE later
 #   snapshot, Swarsel/nixpkgs 4aa6836a648ca76c68866decf0c8965e36ec2a3b (a fork of
