@@ -76,6 +76,43 @@ def test_gdm_wayland_removed_in_26_05() -> None:
     assert "GNOME 50" in removed["message"]
 
 
+# The dated fork copies of nixos/modules/rename.nix that bracket each release window
+# (docs/knowledge.md, "rename.nix"): only the NEW copy of a pair can be cited by an extracted
+# removal, and the release-notes entries it confirms keep their curated text.
+RENAME_NEW = {
+    "25.11": ("Mic92/nixpkgs", "01b0378fd05aa8830b515098111702d98103f69b"),
+    "26.05": ("kodek/nixpkgs", "1c289ce141f5c2b2e32be53023fdaaa6893c9f14"),
+}
+
+
+@pytest.mark.parametrize(
+    ("release", "module", "line"),
+    [("25.11", "services.mx-puppet-discord", 193), ("25.11", "virtualisation.lxd", 369),
+     ("26.05", "services.xtreemfs", 518), ("26.05", "services.promtail", 235)],
+)
+def test_rename_nix_removals_between_dated_copies(release: str, module: str, line: int) -> None:
+    removed = change(release, f"nixos:removed-module:{module}")
+    assert removed is not None
+    repo, commit = RENAME_NEW[release]
+    assert {"repo": repo, "commit": commit, "path": "nixos/modules/rename.nix", "line": line,
+            "url": f"https://github.com/{repo}/blob/{commit}/nixos/modules/rename.nix#L{line}",
+            } in removed["evidence"]
+
+
+def test_rename_nix_evidence_comes_only_from_the_documented_copies() -> None:
+    allowed = {("faukah/nixpkgs", "3b20077cd82fd1f099e92e2792d73e3176d4869d"), *RENAME_NEW.values()}
+    for release in ("25.11", "26.05"):
+        for item in shipped(release)["changes"]:
+            for e in item["evidence"]:
+                if e.get("path") == "nixos/modules/rename.nix":
+                    assert (e["repo"], e["commit"]) in allowed, item["id"]
+    lxd = change("25.11", "nixos:removed-module:virtualisation.lxd")
+    assert lxd is not None and "source:mkRemovedOptionModule" in lxd["tags"]
+    assert any(e["path"].endswith("rl-2511.section.md") for e in lxd["evidence"])
+    # Before the 26.05 OLD copy (Sylonin, >= 2025-11-29): not visible to the pair.
+    assert change("26.05", "nixos:removed-module:services.preload") is None
+
+
 def test_every_extracted_change_cites_a_source_line() -> None:
     for release in ("25.11", "26.05"):
         for item in shipped(release)["changes"]:
