@@ -89,6 +89,13 @@ def test_unreadable_paths_fifos_and_symlink_loops(
     assert code == 0
 
 
+def test_a_path_that_is_a_symlink_loop_is_bad_input(
+        tmp_path: Path, kb_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "self.nix").symlink_to(tmp_path / "self.nix")
+    code, _, err = run_cli(["check", str(tmp_path / "self.nix"), "--from", "25.05"], capsys)
+    assert code == 2 and "self.nix" in err and "Traceback" not in err
+
+
 def test_import_cycles_and_missing_imports(tmp_path: Path, kb_dir: Path,
                                            capsys: pytest.CaptureFixture[str]) -> None:
     write_tree(tmp_path, {

@@ -100,15 +100,15 @@ def test_cached_imports_follow_symlinks_as_they_are_now(tmp_path: Path) -> None:
 
 
 def _big_tree(root: Path) -> Path:
+    listed = " ".join(f"./h{i}.nix" for i in range(PARALLEL_THRESHOLD))
     files = {"configuration.nix": "{ ... }: { imports = [ ./hosts ]; }\n",
-             "hosts/default.nix": "{ ... }: { imports = [ %s ]; }\n" % " ".join(
-                 f"./h{i}.nix" for i in range(PARALLEL_THRESHOLD))}
+             "hosts/default.nix": f"{{ ... }}: {{ imports = [ {listed} ]; }}\n"}
     for i in range(PARALLEL_THRESHOLD):
         body = ("services.logind.extraConfig = \"x\";" if i % 7 == 0 else
                 "services.xserver.desktopManager.gnome.enable = true;" if i % 5 == 0 else
                 f"networking.hostName = \"h{i}\";")
-        files[f"hosts/h{i}.nix"] = "{ pkgs, ... }: { %s environment.systemPackages = " \
-            "[ pkgs.noto-fonts-emoji ]; }\n" % body
+        files[f"hosts/h{i}.nix"] = (f"{{ pkgs, ... }}: {{ {body} environment.systemPackages = "
+                                    "[ pkgs.noto-fonts-emoji ]; }\n")
     files["broken.nix"] = "{ a = ; }\n"
     return write_tree(root, files)
 
@@ -130,7 +130,8 @@ def test_worker_processes_and_the_cache_give_the_single_process_model(
 
 
 def test_cli_uses_the_cache_and_no_cache_leaves_it_alone(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
     facts_dir = tmp_path / "xdg" / "nixos-quick-deploy" / "facts"
     assert main(["check", str(EXAMPLE), "--no-git", "--no-cache"]) == 1

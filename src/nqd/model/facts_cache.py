@@ -78,7 +78,6 @@ class FactsCache:
         self.location = location
         self._old = entries or {}
         self._new: dict[str, tuple[bytes, Record]] = {}
-        self.hits = 0
 
     @classmethod
     def open(cls, roots: Iterable[Path], interest: Interest | None,
@@ -88,7 +87,7 @@ class FactsCache:
 
             directory = cache_dir() / "facts"
         key = "\n".join([_code_fingerprint(), interest.fingerprint() if interest else "all",
-                         *sorted(str(Path(r).resolve()) for r in roots)])
+                         *sorted(os.path.abspath(r) for r in roots)])
         location = directory / f"{_digest(key.encode()).hex()}.pickle"
         try:
             with open(location, "rb") as handle:
@@ -105,15 +104,13 @@ class FactsCache:
         entry = self._old.get(key)
         if entry is None:
             return None
-        digest = _digest(source)
-        if entry[0] != digest:
-            return None
         try:
+            if entry[0] != _digest(source):
+                return None
             facts = from_record(entry[1], path, source)
-        except Exception:  # a record of another layout: extract again
+        except Exception:  # a damaged entry: extract again
             return None
         self._new[key] = entry
-        self.hits += 1
         return facts
 
     def put(self, facts: FileFacts, record: Record | None = None) -> None:
