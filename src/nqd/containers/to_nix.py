@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
@@ -123,9 +124,38 @@ def build_module(stack: Stack, options: ImportOptions) -> ImportResult:
 
 def _container(svc: Service, stack: Stack, options: ImportOptions, warnings: list[str],
                secret_files: list[SecretFile]) -> tuple[AttrSet, list[str]]:
+    """One service's container, with what the user must know (notes) and do (secret files)."""
     notes = list(svc.notes)
-    entries: list[tuple[str | tuple[str, ...] | Comment, NixValue]] = [("image", svc.image)]
     _check_image(svc, warnings, notes)
+    env_files: list[NixValue] = list(svc.environment_files)
+    if svc.secrets:
+        path = str(options.secrets / f"{svc.name}.env")
+        env_files.append(path)
+        secret_file = SecretFile(path, svc.name)
+        for ref in svc.secrets:
+            if all(key != ref.key for key, _, _ in secret_file.keys):
+                secret_file.keys.append((ref.key, ref.reason, ref.variables))
+        secret_files.append(secret_file)
+        notes.append(f"secrets {', '.join(k for k, _, _ in secret_file.keys)} → {path} "
+                     f"(create it, mode 0600, owner {options.owner})")
+    deps = []
+    for dep in svc.depends_on:
+        if dep in stack.services:
+            deps.append(dep)
+        else:
+            notes.append(f"depends on {dep!r}, which is not among the inputs: dropped")
+    return container_attrs(svc, options, env_files=env_files, depends_on=deps), notes
+
+
+def container_attrs(svc: Service, options: ImportOptions, *,
+                    env_files: Sequence[NixValue] = (), depends_on: Sequence[str] = ()) \
+        -> AttrSet:
+    """The `virtualisation.oci-containers.containers.<name>` value of a service: the one
+    mapping from the container spec to NixOS options (also used by `nqd init`).
+
+    `env_files` and `depends_on` are given as they should appear (secret files and
+    dependency checks are the caller's)."""
+    entries: list[tuple[str | tuple[str, ...] | Comment, NixValue]] = [("image", svc.image)]
     ports = [_port(p) for p in svc.ports]
     if ports:
         entries.append(("ports", ports))
@@ -140,33 +170,16 @@ def _container(svc: Service, stack: Stack, options: ImportOptions, warnings: lis
         entries.append(("volumes", volumes))
     if svc.environment:
         entries.append(("environment", dict(svc.environment)))
-    env_files: list[NixValue] = list(svc.environment_files)
-    if svc.secrets:
-        path = str(options.secrets / f"{svc.name}.env")
-        env_files.append(path)
-        secret_file = SecretFile(path, svc.name)
-        for ref in svc.secrets:
-            if all(key != ref.key for key, _, _ in secret_file.keys):
-                secret_file.keys.append((ref.key, ref.reason, ref.variables))
-        secret_files.append(secret_file)
-        notes.append(f"secrets {', '.join(k for k, _, _ in secret_file.keys)} → {path} "
-                     f"(create it, mode 0600, owner {options.owner})")
     if env_files:
-        entries.append(("environmentFiles", env_files))
+        entries.append(("environmentFiles", list(env_files)))
     if svc.entrypoint:
         entrypoint = svc.entrypoint[0] if len(svc.entrypoint) == 1 else json.dumps(
             svc.entrypoint)
         entries.append(("entrypoint", entrypoint))
     if svc.cmd is not None:
         entries.append(("cmd", list(svc.cmd)))
-    deps = []
-    for dep in svc.depends_on:
-        if dep in stack.services:
-            deps.append(dep)
-        else:
-            notes.append(f"depends on {dep!r}, which is not among the inputs: dropped")
-    if deps:
-        entries.append(("dependsOn", deps))
+    if depends_on:
+        entries.append(("dependsOn", list(depends_on)))
     if svc.user:
         entries.append(("user", svc.user))
     if svc.workdir:
@@ -188,7 +201,7 @@ def _container(svc: Service, stack: Stack, options: ImportOptions, warnings: lis
         podman.append(("sdnotify", "healthy"))
     if podman:
         entries.append(("podman", AttrSet(tuple(podman))))
-    return AttrSet(tuple(entries)), notes
+    return AttrSet(tuple(entries))
 
 
 def _check_image(svc: Service, warnings: list[str], notes: list[str]) -> None:

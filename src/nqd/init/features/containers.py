@@ -9,7 +9,10 @@ no such option).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
 
+from nqd.containers.spec import HealthCheck, Port, Service, Volume, VolumeKind
+from nqd.containers.to_nix import ImportOptions, container_attrs
 from nqd.init.features.base import Contribution, Entry, NixModule, attrs, opt
 from nqd.init.profile import Profile
 from nqd.nix.emit import AttrSet, Comment, NixValue, Raw, With, attrpath
@@ -107,29 +110,30 @@ def _env_file(profile: Profile, name: str) -> NixValue:
     return f"{STATE_DIR}/secrets/{name}.env"
 
 
+def _service(c: Container) -> Service:
+    """The container spec of a stack container (`nqd.containers.spec`), so that the module
+    comes from the same mapping as `nqd containers import`."""
+    ports = []
+    for published in c.ports:
+        host_ip, host, container = published.rsplit(":", 2)
+        ports.append(Port(container, host, host_ip))
+    volumes = []
+    for mount in c.volumes:
+        source, target = mount.split(":", 1)
+        volumes.append(Volume(VolumeKind.BIND, target, source))
+    health = HealthCheck(c.health, interval="30s", timeout="5s", retries=5,
+                         start_period="30s") if c.health else None
+    return Service(name=c.name, image=c.image, source=Path("profile.toml"), ports=ports,
+                   volumes=volumes, environment=dict(c.environment),
+                   cmd=list(c.cmd) if c.cmd else None, extra_options=list(c.options),
+                   healthcheck=health)
+
+
 def _container(profile: Profile, c: Container) -> AttrSet:
-    entries: list[Entry] = [("image", c.image)]
-    if c.cmd:
-        entries.append(("cmd", list(c.cmd)))
-    if c.ports:
-        entries.append(("ports", list(c.ports)))
-    if c.volumes:
-        entries.append(("volumes", list(c.volumes)))
-    if c.environment:
-        entries.append(("environment", attrs(*c.environment)))
-    if c.secret_env:
-        entries.append(("environmentFiles", [_env_file(profile, c.name)]))
-    options = list(c.options)
-    if c.health:
-        options += [f"--health-cmd={c.health}", "--health-interval=30s",
-                    "--health-timeout=5s", "--health-retries=5", "--health-start-period=30s"]
-    if options:
-        entries.append(("extraOptions", options))
-    podman: list[Entry] = [("user", profile.user)]
-    if c.health:
-        podman.append(("sdnotify", "healthy"))
-    entries.append(("podman", attrs(*podman)))
-    return attrs(*entries)
+    env_files = [_env_file(profile, c.name)] if c.secret_env else []
+    options = ImportOptions(user=profile.user, uid=profile.uid,
+                            data_root=PurePosixPath(STATE_DIR))
+    return container_attrs(_service(c), options, env_files=env_files)
 
 
 def _ai_stack(profile: Profile) -> NixModule:

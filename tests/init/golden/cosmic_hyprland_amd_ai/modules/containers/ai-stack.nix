@@ -19,6 +19,8 @@
   virtualisation.oci-containers.containers = {
     llama-cpp = {
       image = "ghcr.io/ggml-org/llama.cpp:server-rocm";
+      ports = [ "127.0.0.1:8080:8080" ];
+      volumes = [ "/var/lib/ai-stack/models:/models" ];
       cmd = [
         "--model"
         "/models/model.gguf"
@@ -27,8 +29,6 @@
         "--port"
         "8080"
       ];
-      ports = [ "127.0.0.1:8080:8080" ];
-      volumes = [ "/var/lib/ai-stack/models:/models" ];
       extraOptions = [
         "--device=/dev/kfd"
         "--device=/dev/dri"
