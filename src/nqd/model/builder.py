@@ -86,26 +86,30 @@ def _extract_all(files: list[Path], diagnostics: list[Diagnostic], jobs: int | N
     facts: dict[Path, FileFacts] = {}
     todo: list[SourceFile] = []
     for source in sources:
-        cached = cache.get(source.path, source.source) if cache is not None else None
-        if cached is not None:
-            facts[source.path] = cached
-        else:
+        found = cache.get(source.path, source.source) if cache is not None else None
+        if found is None:
             todo.append(source)
+        else:
+            facts[source.path] = found
     workers = jobs if jobs is not None else min(2, os.cpu_count() or 1)
     if workers > 1 and len(todo) >= PARALLEL_THRESHOLD:
         for source, record in zip(todo, _extract_parallel(todo, workers, interest),
                                   strict=True):
-            fact = from_record(record, source.path, source.source)
-            facts[source.path] = fact
+            facts[source.path] = fact = from_record(record, source.path, source.source)
             if cache is not None:
                 cache.put(fact, record)
     else:
         for source in todo:
-            fact = extract_file(source.path, source.source, interest)
-            facts[source.path] = fact
-            if cache is not None:
-                cache.put(fact)
+            facts[source.path] = _extracted(source, interest, cache)
     return dict(sorted(facts.items()))
+
+
+def _extracted(source: SourceFile, interest: Interest | None,
+               cache: FactsCache | None) -> FileFacts:
+    facts = extract_file(source.path, source.source, interest)
+    if cache is not None:
+        cache.put(facts)
+    return facts
 
 
 def _extract_records(batch: list[tuple[int, Path, bytes]], interest: Interest | None) \
@@ -161,11 +165,7 @@ def _follow_imports(facts: dict[Path, FileFacts], diagnostics: list[Diagnostic],
                 continue
             if source is not None and source.path not in facts:
                 found = cache.get(source.path, source.source) if cache is not None else None
-                if found is None:
-                    found = extract_file(source.path, source.source, interest)
-                    if cache is not None:
-                        cache.put(found)
-                facts[source.path] = found
+                facts[source.path] = found = found or _extracted(source, interest, cache)
                 pending.append(found)
 
 
