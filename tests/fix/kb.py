@@ -42,6 +42,8 @@ def write_test_kb(directory: Path) -> Path:
     for source in sorted(Path(curated_dir()).glob("*.json")):
         data = json.loads(source.read_text())
         if data["to"] == "25.11":
-            data["changes"] = [*data["changes"], *EXTRA_25_11]
+            shipped = {change["id"] for change in data["changes"]}
+            data["changes"] = [*data["changes"],
+                               *(c for c in EXTRA_25_11 if c["id"] not in shipped)]
         (directory / source.name).write_text(json.dumps(data))
     return directory

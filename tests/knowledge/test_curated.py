@@ -247,3 +247,32 @@ def test_zfs_force_import_root_warning_in_26_05() -> None:
     assert zfs.condition.requires
     assert "26.11" in zfs.message and zfs.effective_severity is Severity.WARNING
     assert any("/pull/495581" in e.url for e in zfs.evidence)
+
+
+def test_module_sourced_entries_cite_the_module_file() -> None:
+    """Entries tagged source:module cite the nixos/modules file holding the mk*OptionModule
+    call at a full commit; renames known from the release notes alone are never fixable."""
+    for change in every_change():
+        if change.area is not Area.NIXOS:
+            continue
+        if "source:module" in change.tags:
+            modules = [e for e in change.evidence if (e.path or "").startswith("nixos/modules/")]
+            assert modules, change.id
+            assert all(e.commit and re.fullmatch(r"[0-9a-f]{40}", e.commit) for e in modules)
+        elif "source:release-notes" in change.tags and change.kind is Kind.RENAMED_OPTION:
+            assert not change.fixable, change.id
+
+
+def test_final_release_notes_renames_and_removals() -> None:
+    c2511, c2605 = changes("25.11"), changes("26.05")
+    watchdog = c2511["nixos:renamed-option:systemd.watchdog.runtimeTime"]
+    assert watchdog.new == "systemd.settings.Manager.RuntimeWatchdogSec" and watchdog.fixable
+    postfix = c2511["nixos:renamed-option:services.postfix.config"]
+    assert postfix.new == "services.postfix.settings.main" and postfix.fixable
+    assert "nixos:behaviour:services.postfix.config" not in c2511
+    dnssec = c2605["nixos:renamed-option:services.resolved.dnssec"]
+    assert dnssec.new == "services.resolved.settings.Resolve.DNSSEC" and dnssec.fixable
+    assert any(e.line == 67 and e.path == "nixos/modules/system/boot/resolved.nix"
+               for e in dnssec.evidence)
+    assert c2605["nixos:removed-option:systemd.sleep.extraConfig"].fixable is False
+    assert c2605["nixos:renamed-option:services.jellyseerr"].fixable is False
