@@ -4,12 +4,19 @@
 
 1. Whole-process `nqd check TREE --from 25.11 --format json` versus
    `nix-instantiate --parse` over the same `.nix` files (one process, all files as
-   arguments; Debian `nix-bin`), alternated run by run so both see the same machine load.
-2. `nqd check examples/workstation` end to end.
+   arguments; Debian `nix-bin`), alternated run by run so all see the same machine load:
+   - cold: `--no-cache`, every file read, parsed and extracted;
+   - warm: the facts cache holds every file from the previous run (nothing changed);
+   - one file edited: a comment appended to one file before each run (the usual loop of
+     edit, check; only that file is parsed again).
+2. `nqd check examples/workstation` end to end, cold and warm.
+3. A probe of the machine: one CPU-bound Python process alone, then two at once (does the
+   machine give two processes twice the CPU?).
 
-The tree is Home Manager's source (bring it with the search tool's `fetch`, outside the
-repository: `git --git-dir=... worktree add /tmp/hm-26.05 release-26.05`). Prints a
-markdown table for docs/benchmarks.md.
+The tree is copied to a temporary directory (the edited-file case writes to the copy);
+the cache lives in a temporary `XDG_CACHE_HOME`. The tree is Home Manager's source (bring
+it with the search tool's `fetch`, outside the repository: `git --git-dir=... worktree add
+/tmp/hm-26.05 release-26.05`). Prints a markdown table for docs/benchmarks.md.
 """
 
 from __future__ import annotations
@@ -18,28 +25,32 @@ import argparse
 import os
 import platform
 import resource
+import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
 CPU: dict[str, list[float]] = {}
+WALL: dict[str, list[float]] = {}
 
 
-def timed(argv: list[str], check_codes: tuple[int, ...] = (0, 1), label: str = "") -> float:
-    """Wall time of one run; its CPU time (user+sys of the process and its children,
-    e.g. worker processes) is recorded under `label`."""
+def timed(argv: list[str], label: str, env: dict[str, str] | None = None,
+          check_codes: tuple[int, ...] = (0, 1)) -> float:
+    """Wall time of one run; wall and CPU (user+sys of the process and its children,
+    e.g. worker processes) are recorded under `label`."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
-    proc = subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, check=False)
+    proc = subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, check=False,
+                          env=env)
     elapsed = time.perf_counter() - start
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    CPU.setdefault(label, []).append(cpu)
+    CPU.setdefault(label, []).append((after.ru_utime - before.ru_utime)
+                                      + (after.ru_stime - before.ru_stime))
+    WALL.setdefault(label, []).append(elapsed)
     if proc.returncode not in check_codes:
         sys.exit(f"{argv[0]} failed ({proc.returncode}): {proc.stderr.decode()[-500:]}")
     return elapsed
@@ -53,42 +64,83 @@ def nix_files(tree: Path) -> list[str]:
     return sorted(out)
 
 
+_SPIN = "import time\ns=time.process_time()\nx=0\nfor i in range(6_000_000): x+=i\n"
+
+
+def scaling_probe() -> tuple[float, float]:
+    """Wall time of one CPU-bound process alone, and of two started together."""
+    spin = [sys.executable, "-c", _SPIN]
+    start = time.perf_counter()
+    subprocess.run(spin, check=True)
+    alone = time.perf_counter() - start
+    start = time.perf_counter()
+    procs = [subprocess.Popen(spin) for _ in range(2)]
+    for proc in procs:
+        proc.wait()
+    return alone, time.perf_counter() - start
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--tree", type=Path, required=True)
     parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args()
-    files = nix_files(args.tree)
+    work = Path(tempfile.mkdtemp(prefix="nqd-bench-"))
+    try:
+        run(args.tree, args.runs, work)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def run(source_tree: Path, runs: int, work: Path) -> None:
+    tree = work / "tree"
+    shutil.copytree(source_tree, tree, ignore=shutil.ignore_patterns(".git"))
+    files = nix_files(tree)
     size = sum(Path(f).stat().st_size for f in files)
-    nqd = [sys.executable, "-m", "nqd"]
+    edited = Path(files[len(files) // 2])
+    env = {**os.environ, "XDG_CACHE_HOME": str(work / "cache")}
+    nqd = [sys.executable, "-m", "nqd", "check"]
     reference = ["nix-instantiate", "--parse", *files]
-    ours = [*nqd, "check", str(args.tree), "--from", "25.11", "--format", "json", "--no-git"]
-    example = [*nqd, "check", str(ROOT / "examples/workstation"), "--no-git"]
-    timed(ours)  # warm the page cache and .pyc files
-    ref_times, our_times, example_times = [], [], []
-    for _ in range(args.runs):
-        ref_times.append(timed(reference, (0,), "ref"))
-        our_times.append(timed(ours, label="ours"))
-    for _ in range(args.runs * 2):
-        example_times.append(timed(example, label="example"))
-    ratio = statistics.median(our_times) / statistics.median(ref_times)
+    tree_args = [str(tree), "--from", "25.11", "--format", "json", "--no-git"]
+    example = [*nqd, str(ROOT / "examples/workstation"), "--no-git"]
+    timed([*nqd, *tree_args], "warm-up", env)  # page cache, .pyc files, the facts cache
+    timed(example, "warm-up", env)
+    for i in range(runs):
+        timed(reference, "ref", env, (0,))
+        timed([*nqd, *tree_args, "--no-cache"], "cold", env)
+        timed([*nqd, *tree_args], "warm", env)
+        with edited.open("a") as handle:
+            handle.write(f"\n# edit {i}\n")
+        timed([*nqd, *tree_args], "edited", env)
+    for _ in range(runs * 2):
+        timed([*example, "--no-cache"], "example-cold", env)
+        timed(example, "example-warm", env)
+    alone, together = scaling_probe()
+
     cpu = platform.processor() or platform.machine()
     print(f"Machine: {os.cpu_count()} cores, {cpu}, Python {platform.python_version()}; "
           f"load average at start {os.getloadavg()[0]:.2f}")
-    print(f"Tree: {args.tree} ({len(files)} .nix files, {size / 1e6:.1f} MB); "
-          f"{args.runs} alternated runs each\n")
-    def cpu(label: str) -> str:
-        return f"{statistics.median(CPU[label]):.2f}"
-
-    print("| command | wall min (s) | wall median (s) | CPU median (s) |")
-    print("|---|---:|---:|---:|")
-    print(f"| `nix-instantiate --parse` (all files, one process) | {min(ref_times):.2f} | "
-          f"{statistics.median(ref_times):.2f} | {cpu('ref')} |")
-    print(f"| `nqd check TREE --from 25.11 --format json` | {min(our_times):.2f} | "
-          f"{statistics.median(our_times):.2f} | {cpu('ours')} |")
-    print(f"| `nqd check examples/workstation` | {min(example_times):.3f} | "
-          f"{statistics.median(example_times):.3f} | {cpu('example')} |")
-    print(f"\nnqd / nix-instantiate (medians): {ratio:.2f}x (target: at most 1.5x)")
+    print(f"Tree: {source_tree} ({len(files)} .nix files, {size / 1e6:.1f} MB); "
+          f"{runs} alternated runs each\n")
+    rows = [
+        ("ref", "`nix-instantiate --parse` (all files, one process)"),
+        ("cold", "`nqd check TREE --from 25.11 --format json --no-cache` (cold)"),
+        ("warm", "same, default (warm facts cache, no file changed)"),
+        ("edited", "same, default, one file edited before each run"),
+        ("example-cold", "`nqd check examples/workstation --no-cache`"),
+        ("example-warm", "`nqd check examples/workstation` (warm cache)"),
+    ]
+    print("| command | wall min (s) | wall median (s) | CPU median (s) | / reference |")
+    print("|---|---:|---:|---:|---:|")
+    reference_median = statistics.median(WALL["ref"])
+    for label, text in rows:
+        wall = WALL[label]
+        ratio = statistics.median(wall) / reference_median
+        print(f"| {text} | {min(wall):.3f} | {statistics.median(wall):.3f} | "
+              f"{statistics.median(CPU[label]):.2f} | {ratio:.2f}x |")
+    print(f"\nMachine probe: one CPU-bound process {alone:.2f} s alone, two at once "
+          f"{together:.2f} s (ideal with two free cores: {alone:.2f} s; "
+          f"speed-up from the second core: {2 * alone / together:.2f}x of 2x)")
 
 
 if __name__ == "__main__":
