@@ -139,3 +139,15 @@ def test_cli_uses_the_cache_and_no_cache_leaves_it_alone(
     assert main(["check", str(EXAMPLE), "--no-git"]) == 1
     assert len(list(facts_dir.glob("*.pickle"))) == 1
     capsys.readouterr()
+
+
+def _die(*_: object) -> None:
+    os._exit(3)  # a worker killed (out of memory, a crash in the parser)
+
+
+def test_a_dying_worker_falls_back_to_extracting_in_process(
+        tmp_path: Path, kb_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tree = _big_tree(tmp_path / "big")
+    expected = _keys(run_check([tree], FROM, jobs=1))
+    monkeypatch.setattr(builder, "_extract_records", _die)
+    assert _keys(run_check([tree], FROM, jobs=2)) == expected

@@ -92,9 +92,10 @@ def _extract_all(files: list[Path], diagnostics: list[Diagnostic], jobs: int | N
         else:
             facts[source.path] = found
     workers = jobs if jobs is not None else min(2, os.cpu_count() or 1)
-    if workers > 1 and len(todo) >= PARALLEL_THRESHOLD:
-        for source, record in zip(todo, _extract_parallel(todo, workers, interest),
-                                  strict=True):
+    records = _extract_parallel(todo, workers, interest) \
+        if workers > 1 and len(todo) >= PARALLEL_THRESHOLD else None
+    if records is not None:
+        for source, record in zip(todo, records, strict=True):
             facts[source.path] = fact = from_record(record, source.path, source.source)
             if cache is not None:
                 cache.put(fact, record)
@@ -120,11 +121,13 @@ def _extract_records(batch: list[tuple[int, Path, bytes]], interest: Interest | 
 
 
 def _extract_parallel(sources: list[SourceFile], workers: int,
-                      interest: Interest | None) -> list[Record]:
+                      interest: Interest | None) -> list[Record] | None:
     """Extract in worker processes (tree-sitter holds the GIL while parsing); the records
-    come back in the order of `sources`."""
+    come back in the order of `sources`. None when no worker could be started or one died
+    (the caller then extracts in this process)."""
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
 
     # Interleave by size so that every worker gets a similar mix of large and small files.
     ordered = sorted(range(len(sources)), key=lambda i: len(sources[i].source), reverse=True)
@@ -132,10 +135,13 @@ def _extract_parallel(sources: list[SourceFile], workers: int,
                for k in range(workers * 4)]
     records: list[Record | None] = [None] * len(sources)
     context = multiprocessing.get_context("fork")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        for batch in pool.map(_extract_records, batches, [interest] * len(batches)):
-            for index, record in batch:
-                records[index] = record
+    try:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+            for batch in pool.map(_extract_records, batches, [interest] * len(batches)):
+                for index, record in batch:
+                    records[index] = record
+    except (BrokenProcessPool, OSError):  # fork refused (limits), a worker killed (OOM)
+        return None
     return [record for record in records if record is not None]
 
 
