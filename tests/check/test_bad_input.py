@@ -89,6 +89,22 @@ def test_unreadable_paths_fifos_and_symlink_loops(
     assert code == 0
 
 
+def test_a_file_nested_deeper_than_the_stack_is_checked_for_syntax_only(
+        tmp_path: Path, kb_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    depth = 5000  # far beyond Python's default recursion limit
+    (tmp_path / "deep.nix").write_text(  # names a package the check looks for: read in full
+        "{ lib, pkgs, ... }: { fonts.packages = [ pkgs.noto-fonts-emoji ]; x = "
+        + "lib.mkIf true (" * depth + "{ y = 1; }" + ")" * depth + "; }\n")
+    (tmp_path / "good.nix").write_text(GOOD)
+    for extra in ([], ["--no-cache"]):
+        code, out, err = run_cli(["check", str(tmp_path), "--from", "25.05", *extra], capsys)
+        assert "Traceback" not in err
+        lines = [line for line in err.splitlines() if "deep.nix" in line]
+        assert len(lines) == 1 and "nested too deeply" in lines[0]
+        assert "NQD101" in out  # the good file is still analysed
+        assert code == 0
+
+
 def test_a_path_that_is_a_symlink_loop_is_bad_input(
         tmp_path: Path, kb_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
     (tmp_path / "self.nix").symlink_to(tmp_path / "self.nix")

@@ -63,6 +63,8 @@ def build_model(paths: Iterable[Path], *, jobs: int | None = None,
     for path, fact in facts.items():
         context = contexts.get(path, Context.UNKNOWN)
         model.files[path] = _file_model(fact, context)
+        if fact.unanalysed is not None:
+            model.diagnostics.append(Diagnostic("unanalysed", fact.unanalysed, path))
         for problem in fact.problems:
             pos = SourcePos(path, problem.line, problem.column, problem.end_line,
                             problem.end_column, problem.start_byte, problem.end_byte)

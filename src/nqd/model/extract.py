@@ -67,6 +67,7 @@ class FileFacts:
     # context of a file nobody imports; recorded in lite mode too.
     top_roots: list[str] = field(default_factory=list)
     lite: bool = False  # definitions and references were not recorded (see model.interest)
+    unanalysed: str | None = None  # why nothing beyond syntax was recorded (too deep)
 
 
 def set_context(value: OptionDef | PackageRef | ReadRef, context: Context) -> None:
@@ -87,7 +88,13 @@ def extract_file(path: Path, source: bytes, interest: Interest | None = None) ->
     if parsed.has_errors:
         facts.problems = parsed.problems()
         return facts
-    _Extractor(parsed, facts).run()
+    try:
+        _Extractor(parsed, facts).run()
+    except RecursionError:  # nesting deeper than the interpreter's stack: syntax only
+        unanalysed = FileFacts(path=path, source=source, is_flake=facts.is_flake,
+                               lite=facts.lite)
+        unanalysed.unanalysed = "nested too deeply to analyse; only its syntax was checked"
+        return unanalysed
     return facts
 
 

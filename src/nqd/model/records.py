@@ -25,7 +25,7 @@ from nqd.model.types import (
 from nqd.nix.parser import SyntaxProblem
 
 Record = tuple[Any, ...]
-FORMAT = 1  # bump when the tuple layout below changes
+FORMAT = 2  # bump when the tuple layout below changes
 _CONTEXTS = {context.value: context for context in Context}
 
 
@@ -47,13 +47,14 @@ def to_record(facts: FileFacts) -> Record:
         facts.is_flake,
         list(facts.top_roots),
         facts.lite,
+        facts.unanalysed,
     )
 
 
 def from_record(record: Record, path: Path, source: bytes) -> FileFacts:
     """The facts of `record`, which was made from the file at `path` holding `source`."""
     (_, problems, options, packages, reads, flake_inputs, imports, is_flake, top_roots,
-     lite) = record
+     lite, unanalysed) = record
     lines = FileLines(path, source)
     contexts = _CONTEXTS
     return FileFacts(
@@ -75,4 +76,5 @@ def from_record(record: Record, path: Path, source: bytes) -> FileFacts:
         is_flake=is_flake,
         top_roots=list(top_roots),
         lite=lite,
+        unanalysed=unanalysed,
     )
