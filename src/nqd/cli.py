@@ -53,5 +53,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         console.error("interrupted")
         return 130
+    except RecursionError:  # an input nested deeper than the interpreter's stack
+        console.error("an input is nested too deeply to process")
+        return int(ExitCode.USAGE)
     except BrokenPipeError:
         return ExitCode.OK

@@ -37,6 +37,8 @@ CASES: dict[str, tuple[str, str, str]] = {
     "unit-empty": ("a.service", "[Unit]\nDescription=x\n", "neither a [Service]"),
     "quadlet-no-image": ("a.container", "[Container]\nExec=sleep 1\n", "has no Image="),
     "unknown-kind": ("a.txt", "hello\n", "unknown input kind"),
+    "too-deep": ("c.yml", "services:\n  a:\n    image: x\n    environment: "
+                 + "[" * 3000 + "]" * 3000 + "\n", "nested too deeply"),
     "bad-network-name": ("c.yml", "services:\n  a:\n    image: x:1\n    networks: [n]\n"
                          "networks:\n  n:\n    external: true\n    name: 'a;reboot'\n",
                          "not a safe"),

@@ -93,6 +93,8 @@ def load_yaml(path: Path) -> Any:
         where = f":{mark.line + 1}" if mark is not None else ""
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         raise InputError(f"{path}{where}: not valid YAML: {problem}") from None
+    except RecursionError:
+        raise InputError(f"{path}: nested too deeply to read") from None
     return data
 
 
