@@ -4,7 +4,6 @@ against the real sources (Home Manager release branches, nixpkgs files at record
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 from typing import Any
 
@@ -123,12 +122,10 @@ def test_every_extracted_change_cites_a_source_line() -> None:
                 assert all(f"#L{e['line']}" in e["url"] for e in cited)
 
 
-def test_loading_the_shipped_knowledge_is_fast() -> None:
-    start = time.perf_counter()
+def test_the_shipped_knowledge_loads() -> None:
+    # How fast: bench/bench_knowledge.py and docs/benchmarks.md, not a timed test.
     kb = KnowledgeBase.load(SHIPPED)
-    elapsed = time.perf_counter() - start
     assert set(kb.pairs) >= {("25.05", "25.11"), ("25.11", "26.05")}
-    assert elapsed < 1.0, f"loading took {elapsed:.3f}s"
     assert data_dir().is_dir()
 
 
