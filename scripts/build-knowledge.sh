@@ -53,7 +53,7 @@ CURATED=src/nqd/knowledge/curated
 : "${NIXPKGS_SNAPSHOT:=/tmp/nixpkgs-snapshot}" "${NIXPKGS_SNAPSHOT_REPO:=Swarsel/nixpkgs}"
 : "${NIXPKGS_SNAPSHOT_COMMIT:=4aa6836a648ca76c68866decf0c8965e36ec2a3b}"
 # Branch-off dates (sources in docs/knowledge.md): release-25.05 on 2025-05-16, release-25.11
-# between 2025-11-14 and 2025-11-26 (exact day not found), release-26.05 on 2026-05-23/24.
+# between 2025-11-14 and 2025-11-25 (exact day not found), release-26.05 on 2026-05-23/24.
 # Entries dated on an uncertain day are reported in sources.dated_snapshot.unassigned.
 UNCERTAIN=(--uncertain 2025-05-16 2025-05-17 --uncertain 2025-11-01 2025-11-26
            --uncertain 2026-05-23 2026-05-25)
