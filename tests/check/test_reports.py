@@ -116,7 +116,7 @@ def test_text_report_groups_by_file_with_a_summary(
     lines = out.splitlines()
     assert "configuration.nix" in lines and "flake.nix" in lines
     assert lines.index("configuration.nix") < lines.index("flake.nix")
-    assert "findings in 2 files: 1 errors" in out
+    assert "findings in 2 files: 1 error," in out
 
 
 @pytest.mark.parametrize(("fail_on", "expected"), [("error", 1), ("warning", 1), ("info", 1)])
@@ -162,3 +162,26 @@ def test_multi_hop_keeps_the_rename_when_the_next_hop_only_notes_behaviour(
                      "--format", "json"], capsys)
     rules = {(f["rule"], f["replacement"]) for f in json.loads(out)["findings"]}
     assert ("NQD101", "a.new") in rules
+
+
+def test_a_note_already_in_the_message_is_not_printed_twice(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    from tests.check.helpers import change, write_kb
+
+    note = "Migrate to services.alloy; the old agent reached its end of life."
+    kb = write_kb(tmp_path / "kb", {("25.05", "25.11"): [
+        change("nixos", "removed-module", "services.oldagent", None,
+               message=f"services.oldagent was removed. {note}", migration=note),
+        change("nixos", "removed-option", "services.other.extraConfig", None,
+               message="services.other.extraConfig was removed.",
+               migration="Use services.other.settings."),
+    ]})
+    monkeypatch.setenv("NQD_KNOWLEDGE_DIR", str(kb))
+    (tmp_path / "configuration.nix").write_text(
+        "{ ... }: { services.oldagent.enable = true; services.other.extraConfig = \"\"; }\n")
+    code = main(["check", str(tmp_path / "configuration.nix"), "--from", "25.05", "--no-git"])
+    out = capsys.readouterr().out
+    assert code == 1
+    assert out.count(note) == 1  # in the message only
+    assert "↳ Use services.other.settings." in out  # a note that adds something is shown

@@ -24,8 +24,9 @@ def render(result: CheckResult, console: Console, *, verbose: bool = False) -> N
             tag = console.style(f"{sev:<7}", _COLOUR[sev])
             fix = console.style(" [fixable]", "green") if finding.fixable else ""
             out(f"  {where:>7}  {tag} {finding.rule} {finding.message}{fix}")
-            if finding.fix_note and (verbose or not finding.fixable):
-                out(console.style(f"           ↳ {finding.fix_note}", "dim"))
+            note = finding.fix_note
+            if note and (verbose or not finding.fixable) and note not in finding.message:
+                out(console.style(f"           ↳ {note}", "dim"))
             if verbose and finding.evidence:
                 for evidence in finding.evidence:
                     out(console.style(f"           evidence: {evidence.url}", "dim"))
@@ -34,12 +35,17 @@ def render(result: CheckResult, console: Console, *, verbose: bool = False) -> N
     counts = summary(result)
     out("")
     total = counts["error"] + counts["warning"] + counts["info"]
+    files = _count(counts["files"], "file")
     if total == 0:
-        out(console.style(f"No findings in {counts['files']} files.", "green"))
+        out(console.style(f"No findings in {files}.", "green"))
         return
-    out(f"{total} findings in {counts['files']} files: "
-        + console.style(f"{counts['error']} errors", "red") + ", "
-        + console.style(f"{counts['warning']} warnings", "yellow") + ", "
+    out(f"{_count(total, 'finding')} in {files}: "
+        + console.style(_count(counts["error"], "error"), "red") + ", "
+        + console.style(_count(counts["warning"], "warning"), "yellow") + ", "
         + console.style(f"{counts['info']} info", "blue")
         + f" ({counts['fixable']} fixable with `nqd fix`)")
     out("Run `nqd explain RULE-OR-OPTION` for details.")
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
