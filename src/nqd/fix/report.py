@@ -7,6 +7,7 @@ from pathlib import Path
 
 from nqd.console import Console
 from nqd.fix.plan import FixPlan
+from nqd.report.common import counted
 
 
 def _shown(path: Path) -> str:
@@ -50,16 +51,15 @@ def render_summary(plan: FixPlan, console: Console, *, written: bool,
     for f in plan.manual:
         info(f"  by hand  {_shown(f.pos.path)}:{f.pos.line}  {f.rule}  {f.message}")
         note = f.fix_note or (f.change.migration if f.change else "")
-        if note:
+        if note and note not in f.message:
             info(f"           ↳ {note}")
-    files = len(plan.files)
+    fixes, files = counted(len(plan.applied), "fix", "fixes"), counted(len(plan.files), "file")
     if not plan.applied:
         info("nothing to fix mechanically")
     elif written:
-        info(f"wrote {len(plan.applied)} fixes to {files} files; `nqd fix --undo` restores "
-             f"them (originals in {run_dir})")
+        info(f"wrote {fixes} to {files}; `nqd fix --undo` restores them (originals in "
+             f"{run_dir})")
     else:
-        info(f"{len(plan.applied)} fixes in {files} files (dry run: nothing written; "
-             f"`nqd fix --write` applies them)")
+        info(f"{fixes} in {files} (dry run: nothing written; `nqd fix --write` applies them)")
     for directory in plan.flake_dirs:
         info(f"next: nix flake update --flake {_shown(directory)}")

@@ -29,3 +29,8 @@ def summary(result: CheckResult) -> dict[str, int]:
         "fixable": sum(1 for f in result.findings if f.fixable),
         "files": len(result.model.files),
     }
+
+
+def counted(number: int, noun: str, plural: str | None = None) -> str:
+    """`1 file`, `2 files`, `2 fixes` (`plural` for nouns that do not just take an s)."""
+    return f"{number} {noun}" if number == 1 else f"{number} {plural or noun + 's'}"

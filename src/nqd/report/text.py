@@ -6,7 +6,7 @@ from itertools import groupby
 
 from nqd.analysis.engine import CheckResult
 from nqd.console import Console
-from nqd.report.common import display_path, summary
+from nqd.report.common import counted, display_path, summary
 
 _COLOUR = {"error": "red", "warning": "yellow", "info": "blue"}
 
@@ -35,17 +35,13 @@ def render(result: CheckResult, console: Console, *, verbose: bool = False) -> N
     counts = summary(result)
     out("")
     total = counts["error"] + counts["warning"] + counts["info"]
-    files = _count(counts["files"], "file")
+    files = counted(counts["files"], "file")
     if total == 0:
         out(console.style(f"No findings in {files}.", "green"))
         return
-    out(f"{_count(total, 'finding')} in {files}: "
-        + console.style(_count(counts["error"], "error"), "red") + ", "
-        + console.style(_count(counts["warning"], "warning"), "yellow") + ", "
+    out(f"{counted(total, 'finding')} in {files}: "
+        + console.style(counted(counts["error"], "error"), "red") + ", "
+        + console.style(counted(counts["warning"], "warning"), "yellow") + ", "
         + console.style(f"{counts['info']} info", "blue")
         + f" ({counts['fixable']} fixable with `nqd fix`)")
     out("Run `nqd explain RULE-OR-OPTION` for details.")
-
-
-def _count(number: int, noun: str) -> str:
-    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
