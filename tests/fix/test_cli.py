@@ -234,3 +234,42 @@ def test_with_scope_renames_respect_lexical_bindings(tmp_path: Path, kb: Knowled
     plan = plan_fixes([module.parent], FROM, TO, kb=kb)
     assert plan.files == []
     assert ["would win over `with`" in r.reason for r in plan.refused] == [True]
+
+
+def test_sets_emptied_by_several_moves_are_removed_and_written_empty_sets_kept(
+        tmp_path: Path) -> None:
+    """Two fixes each move one binding out of `gdm = { ... }`: neither sees the set become
+    empty alone; the round's pruning removes it, and `xserver` around it (test-fixture
+    changes). A set the user wrote empty stays."""
+    import json
+
+    kb_dir = write_test_kb(tmp_path / "kb")
+    data = json.loads((kb_dir / "25.11.json").read_text())
+    for name in ("enable", "wayland"):
+        old = f"services.xserver.displayManager.gdm.{name}"
+        data["changes"] = [c for c in data["changes"] if c["old"] != old]
+        data["changes"].append({
+            "id": f"nixos:renamed-option:{old}", "area": "nixos", "kind": "renamed-option",
+            "old": old, "new": f"services.displayManager.gdm.{name}", "message": "fixture",
+            "fixable": True, "evidence": [{"url": "https://example.invalid/test-fixture"}]})
+    (kb_dir / "25.11.json").write_text(json.dumps(data))
+    kb = KnowledgeBase.load(kb_dir)
+    module = tmp_path / "cfg" / "configuration.nix"
+    module.parent.mkdir()
+    module.write_text(
+        "{ ... }:\n{\n  services = {\n    xserver = {\n      displayManager.gdm = {\n"
+        "        enable = true;\n        wayland = false;\n      };\n    };\n"
+        "    printing.enable = true;\n  };\n  programs.bash = { };\n}\n")
+    plan = plan_fixes([module.parent], FROM, TO, kb=kb)
+    assert plan.refused == []
+    after = plan.files[0].after.decode()
+    assert "xserver" not in after and "{ }" not in after.replace("programs.bash = { };", "")
+    assert "programs.bash = { };" in after  # written empty by the user: kept
+    assert "printing.enable = true;" in after
+    module.write_bytes(plan.files[0].after)
+    nix_parse_all([module])
+    model = run_check([module.parent], FROM, TO, kb=kb, prefilter=False).model
+    defined = {o.dotted: o.literal for o in model.options() if not o.is_set}
+    assert defined["services.displayManager.gdm.enable"] is True
+    assert defined["services.displayManager.gdm.wayland"] is False
+    assert [f for f in run_check([module.parent], FROM, TO, kb=kb).findings if f.fixable] == []

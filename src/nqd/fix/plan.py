@@ -25,6 +25,7 @@ from nqd.analysis.findings import Finding
 from nqd.fix.base import FileContext, Fix, Outcome, Refusal
 from nqd.fix.codemods import CODEMODS
 from nqd.fix.duplicates import duplicate_paths
+from nqd.fix.prune import prune_emptied_sets
 from nqd.knowledge.loader import KnowledgeBase
 from nqd.model.types import Span
 from nqd.nix.edits import Edit, OverlappingEdits, apply_edits
@@ -205,7 +206,8 @@ def _accept(result: CheckResult, outcomes: list[Outcome], texts: dict[Path, byte
             chosen.append(fix)
             edits.extend(fix.edits)
         if chosen:
-            texts[shadow.original(path)] = apply_edits(source, combine(edits))
+            texts[shadow.original(path)] = prune_emptied_sets(
+                path, source, apply_edits(source, combine(edits)))
             accepted.extend(chosen)
     return accepted, rejected
 
