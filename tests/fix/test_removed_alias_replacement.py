@@ -19,6 +19,19 @@ def test_the_replacement_is_read_from_nixpkgs_wording() -> None:
     ) == "noto-fonts-color-emoji"
     assert replacement_named_in("'av_13' has been renamed to/replaced by 'av'") == "av"
     assert replacement_named_in("foo was removed because it was unmaintained") is None
+    # Hand-written throws: only a rename or merge said of the alias itself.
+    merged = "'rofi-wayland' has been merged into 'rofi'"
+    assert replacement_named_in(merged, "rofi-wayland") == "rofi"
+    assert replacement_named_in(merged) is None  # whose merge: unknown without the name
+    assert replacement_named_in("'libtorrent' has been renamed to 'libtorrent-rakshasa' for "
+                                "clearer distinction", "libtorrent") == "libtorrent-rakshasa"
+    assert replacement_named_in(  # names another alias's merge: not this one's target
+        "'rofi-emoji-wayland' has been merged into `rofi-emoji as 'rofi-wayland' has been "
+        "merged into 'rofi'", "rofi-emoji-wayland") is None
+    for advice in ("'garage_1_2_0' has been removed. Use 'garage_1' instead.",
+                   "'podofo_0_9' has been deprecated, it may be replaced by 'podofo0'",
+                   "'ryujinx' has been replaced by 'ryubing' as the new upstream"):
+        assert replacement_named_in(advice, advice.split("'")[1]) is None
 
 
 def test_check_reports_an_error_and_fix_replaces_the_name(

@@ -104,7 +104,7 @@ def _fact(
     name = function_name(head)
     if name == "throw" and len(args) == 1:
         message = _message(args[0], source)
-        replacement = replacement_named_in(message)
+        replacement = replacement_named_in(message, old.removeprefix(prefix))
         return PackageFact("removed-package", old,
                            prefix + replacement if replacement else None, path, line,
                            message=message)
@@ -117,13 +117,26 @@ def _fact(
 
 
 _REPLACED_BY = re.compile(r"has been renamed to/replaced by '([A-Za-z0-9_.+'-]+?)'")
+_NAME = r"[A-Za-z0-9_.+-]+"
 
 
-def replacement_named_in(message: str) -> str | None:
-    """`'foo' has been renamed to/replaced by 'bar'` (nixpkgs' wording for an alias that
-    was turned into a throw) names `bar`: the attribute the alias used to point to."""
+def replacement_named_in(message: str, old: str | None = None) -> str | None:
+    """The attribute a throw names as the alias's replacement, or None.
+
+    `'foo' has been renamed to/replaced by 'bar'` is nixpkgs' standard wording for an alias
+    turned into a throw. Hand-written throws count only when they say of `old` itself,
+    quoted, that it "has been renamed to" or "has been merged into" one quoted attribute
+    (`'rofi-wayland' has been merged into 'rofi'`); advice such as "use 'x' instead" or
+    "may be replaced by 'y'" is left to the user.
+    """
     match = _REPLACED_BY.search(message)
-    return match.group(1) if match else None
+    if match:
+        return match.group(1)
+    if old is None:
+        return None
+    named = re.search(rf"'{re.escape(old)}' (?:has been|was) (?:renamed to|merged into) "
+                      rf"'({_NAME})'(?:$|[\s.,;:)])", message)
+    return named.group(1) if named else None
 
 
 def _message(node: Node, source: bytes) -> str:
