@@ -88,3 +88,15 @@ def test_planning_does_not_import_the_runtime() -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_a_binding_is_added_inside_a_moved_set_at_its_indentation() -> None:
+    from nqd.fix.codemods.git import with_binding
+
+    multi = "{\n  enable = true;\n  options.x = 1; # note\n}"
+    assert with_binding(multi, "enableGitIntegration", "true") == \
+        "{\n  enable = true;\n  options.x = 1; # note\n  enableGitIntegration = true;\n}"
+    assert with_binding("{ enable = true; }", "a.b", "false") == \
+        '{ enable = true; "a.b" = false; }'
+    assert with_binding("{ }", "x", "1") is None  # no binding to follow
+    assert with_binding("cfg.delta", "x", "1") is None  # not a literal set

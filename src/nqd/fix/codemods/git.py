@@ -22,7 +22,10 @@ from nqd.fix.codemods.logind import convert
 from nqd.fix.codemods.rename_option import rename
 from nqd.fix.ini import Unconvertible, parse_git
 from nqd.fix.relocate import Conflict, Entry, binding_node, moved_value, relocate
+from nqd.fix.text import indentation, line_end, rest_is_blank_or_comment
 from nqd.model.types import Context, OptionDef
+from nqd.nix import emit, syntax
+from nqd.nix.parser import parse
 
 NAME = "home-manager-git"
 EXPLANATION = "move Home Manager git/delta options to their 25.11 homes"
@@ -101,8 +104,15 @@ def _move_delta_set(ctx: FileContext, finding: Finding, whole: OptionDef,
     binding = binding_node(ctx, whole)
     if binding is None:
         return Refusal(finding, "the definition was not found in the syntax tree")
-    entries = [Entry(DELTA_HOME, moved_value(ctx, whole, binding), is_set=True)]
-    entries += [Entry(path, text) for path, text in extra]
+    text = moved_value(ctx, whole, binding)
+    beside: list[Entry] = []
+    for path, value in extra:  # inside the moved set where it is a literal set
+        merged = with_binding(text, path[-1], value)
+        if merged is None:
+            beside.append(Entry(path, value))
+        else:
+            text = merged
+    entries = [Entry(DELTA_HOME, text, is_set=True), *beside]
     try:
         moved = relocate(ctx, whole, DELTA, entries)
     except Conflict as exc:
@@ -110,4 +120,27 @@ def _move_delta_set(ctx: FileContext, finding: Finding, whole: OptionDef,
     return Fix(finding, moved.edits,
                "programs.git.delta → programs.delta"
                + (" + programs.delta.enableGitIntegration" if extra else ""),
-               touched=moved.touched, new_paths=tuple(e.path for e in entries))
+               touched=moved.touched,
+               new_paths=(*(e.path for e in entries), *(path for path, _ in extra)))
+
+
+def with_binding(set_text: str, key: str, value: str) -> str | None:
+    """`set_text` (a literal attribute set) with `key = value;` added after its last
+    binding, on its own line at that binding's indentation; None if it is no such set."""
+    source = set_text.encode()
+    tree = parse(source)
+    top = tree.root.named_children[0] if tree.root.named_children else None
+    if tree.has_errors or top is None or top.type != "attrset_expression":
+        return None
+    bindings = list(syntax.bindings(top))
+    if not bindings:
+        return None
+    last = bindings[-1]
+    line = f"{emit.attrpath((key,))} = {value};"
+    indent = indentation(source, last.start_byte)
+    if indent is not None and rest_is_blank_or_comment(source, last.end_byte):
+        at = line_end(source, last.end_byte)  # after a trailing comment, which stays put
+        insert = f"\n{indent}{line}"
+    else:
+        at, insert = last.end_byte, f" {line}"
+    return source[:at].decode() + insert + source[at:].decode()

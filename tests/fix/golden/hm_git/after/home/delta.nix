@@ -11,6 +11,6 @@
       features = "decorations";
       side-by-side = true;
     };
+    enableGitIntegration = true;
   };
-  programs.delta.enableGitIntegration = true;
 }
