@@ -173,3 +173,18 @@ def test_directory_imports_resolve_to_default_nix_and_files_outside_are_followed
     model = build_model([tmp_path / "host"])
     assert "boot.loader.grub.enable" in paths(model, Context.NIXOS)
     assert not model.diagnostics
+
+
+def test_a_module_in_a_darwin_directory_that_nothing_imports_is_nix_darwin(
+        tmp_path: Path) -> None:
+    """nix-darwin modules share `networking`, `system`, `services` with NixOS; auto-wired
+    layouts (configurations/darwin/<host>/) import them from no file nqd reads."""
+    write_tree(tmp_path, {
+        "configurations/darwin/mac/default.nix":
+            "{ ... }: { networking.hostName = \"mac\"; system.stateVersion = 4; }\n",
+        "configurations/nixos/box/default.nix":
+            "{ ... }: { networking.hostName = \"box\"; system.stateVersion = \"25.05\"; }\n",
+    })
+    model = build_model([tmp_path])
+    contexts = {p.parent.name: f.context for p, f in model.files.items()}
+    assert contexts == {"mac": Context.DARWIN, "box": Context.NIXOS}

@@ -220,7 +220,10 @@ def _propagate(facts: dict[Path, FileFacts], contexts: dict[Path, Context],
 
 
 def _guess_context(fact: FileFacts) -> Context:
-    """For a file no known module imports: look at what it defines, then at its name."""
+    """For a file no known module imports: a `darwin` directory (nix-darwin modules share
+    most top-level names with NixOS), then what it defines, then its name."""
+    if any("darwin" in part.lower() for part in fact.path.parts[-3:-1]):
+        return Context.DARWIN
     nixos = home = 0
     for root in fact.top_roots:
         if root in _NIXOS_ROOTS:
