@@ -155,6 +155,12 @@ def test_no_release_anywhere_asks_for_from(tmp_path: Path, kb_dir: Path,
     monkeypatch.setattr(engine, "detect_release", releases.detect_release)
     code, _, err = run_cli(["check", str(tmp_path)], capsys)
     assert code == 2 and "--from" in err  # stateVersion is never taken for the release
+    # A flake on nixos-unstable is told so, in one line.
+    (tmp_path / "flake.nix").write_text(
+        '{ inputs.nixpkgs.url = "github:NixOS/nixpkgs/nixos-unstable"; outputs = _: { }; }\n')
+    code, _, err = run_cli(["check", str(tmp_path)], capsys)
+    assert code == 2 and "follows nixos-unstable" in err and "--from" in err
+    assert len(err.strip().splitlines()) == 1
 
 
 def test_check_never_writes(tmp_path: Path, kb_dir: Path,

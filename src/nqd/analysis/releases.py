@@ -13,6 +13,7 @@ from nqd.releases import Release
 _REF = re.compile(r"^(?:nixos|nixpkgs|release)-(\d{2}\.(?:05|11))(?:-small)?$")
 _NIXPKGS = "nixos/nixpkgs"
 _HOME_MANAGER = "nix-community/home-manager"
+_UNSTABLE = frozenset({"nixos-unstable", "nixos-unstable-small", "nixpkgs-unstable", "master"})
 
 
 @dataclass(frozen=True)
@@ -45,6 +46,14 @@ def detect_release(model: ConfigModel, os_release: Path = Path("/etc/os-release"
     running = _running_nixos(os_release)
     if running:
         return DetectedRelease(running, f"running system ({os_release})")
+    unstable = next((i for i in model.flake_inputs()
+                     if (i.owner_repo or "").lower() == _NIXPKGS
+                     and (i.ref is None or i.ref in _UNSTABLE)), None)
+    if unstable is not None:
+        raise UsageError(
+            f"flake input {unstable.name} follows {unstable.ref or 'the default branch'} "
+            f"({unstable.pos}), not a release: nqd checks the move from one release to the "
+            f"next; pass --from RELEASE (e.g. --from 25.11) for the release to start from")
     raise UsageError(
         "cannot tell which NixOS release this configuration is on: no flake input pins a "
         "release branch and this is not a NixOS system; pass --from RELEASE (e.g. --from 25.05)"
