@@ -185,3 +185,20 @@ def test_a_note_already_in_the_message_is_not_printed_twice(
     assert code == 1
     assert out.count(note) == 1  # in the message only
     assert "↳ Use services.other.settings." in out  # a note that adds something is shown
+
+
+def test_sarif_uris_are_percent_encoded_and_absolute_outside_the_working_directory(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from urllib.parse import unquote, urlparse
+
+    from nqd.report.sarif import artifact_location
+
+    repo = tmp_path / "repo"
+    (repo / "my hosts").mkdir(parents=True)
+    monkeypatch.chdir(repo)
+    inside = artifact_location(repo / "my hosts" / "c++#1.nix")
+    assert inside == {"uri": "my%20hosts/c%2B%2B%231.nix", "uriBaseId": "%SRCROOT%"}
+    outside = artifact_location(tmp_path / "elsewhere" / "a b.nix")
+    assert "uriBaseId" not in outside
+    parsed = urlparse(outside["uri"])
+    assert parsed.scheme == "file" and unquote(parsed.path) == str(tmp_path / "elsewhere/a b.nix")

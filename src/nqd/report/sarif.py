@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from nqd import __version__
 from nqd.analysis.engine import CheckResult
@@ -31,8 +32,7 @@ def to_dict(result: CheckResult) -> dict[str, Any]:
             "message": {"text": message},
             "locations": [{
                 "physicalLocation": {
-                    "artifactLocation": {"uri": display_path(pos.path),
-                                         "uriBaseId": "%SRCROOT%"},
+                    "artifactLocation": artifact_location(pos.path),
                     "region": {"startLine": pos.line, "startColumn": pos.column,
                                "endLine": pos.end_line, "endColumn": pos.end_column},
                 }
@@ -67,6 +67,15 @@ def to_dict(result: CheckResult) -> dict[str, Any]:
             "results": results,
         }],
     }
+
+
+def artifact_location(path: Path) -> dict[str, str]:
+    """A file below the working directory (the repository, in code scanning) as a
+    percent-encoded URI relative to %SRCROOT%; any other file as an absolute file URI."""
+    shown = display_path(path)
+    if shown.startswith("/"):
+        return {"uri": Path(shown).as_uri()}
+    return {"uri": quote(shown), "uriBaseId": "%SRCROOT%"}
 
 
 def _help_text(explanation: str, before: str, after: str) -> str:
