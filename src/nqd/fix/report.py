@@ -54,12 +54,13 @@ def render_summary(plan: FixPlan, console: Console, *, written: bool,
         if note and note not in f.message:
             info(f"           ↳ {note}")
     fixes, files = counted(len(plan.applied), "fix", "fixes"), counted(len(plan.files), "file")
+    them = "it" if len(plan.applied) == 1 else "them"
     if not plan.applied:
         info("nothing to fix mechanically")
     elif written:
-        info(f"wrote {fixes} to {files}; `nqd fix --undo` restores them (originals in "
-             f"{run_dir})")
+        info(f"wrote {fixes} to {files}; `nqd fix --undo` restores "
+             f"{'it' if len(plan.files) == 1 else 'them'} (originals in {run_dir})")
     else:
-        info(f"{fixes} in {files} (dry run: nothing written; `nqd fix --write` applies them)")
+        info(f"{fixes} in {files} (dry run: nothing written; `nqd fix --write` applies {them})")
     for directory in plan.flake_dirs:
         info(f"next: nix flake update --flake {_shown(directory)}")
