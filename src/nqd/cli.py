@@ -48,7 +48,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args._run(args, console))
     except NqdError as exc:
-        console.error(str(exc))
+        if exc.exit_code == ExitCode.OK:  # nothing to do, said plainly
+            console.info(str(exc))
+        else:
+            console.error(str(exc))
         return int(exc.exit_code)
     except KeyboardInterrupt:
         console.error("interrupted")

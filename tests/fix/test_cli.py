@@ -63,7 +63,7 @@ def test_second_write_is_a_no_op(example: Path, capsys: pytest.CaptureFixture[st
     _, out, err = run_cli(["fix", "--write", str(example)], capsys)
     assert nix_files(example) == written
     assert "nothing to fix mechanically" in err
-    assert "flake.lock still pins 25.05" in err  # not a new 25.11 → 26.05 run
+    assert "still locked to 25.05" in err  # not a new 25.11 → 26.05 run
     assert out == ""
 
 

@@ -11,7 +11,7 @@ from nqd.analysis.context import RuleContext, no_history
 from nqd.analysis.findings import Finding, Rule
 from nqd.analysis.releases import DetectedRelease, detect_release
 from nqd.analysis.rules import RULE_MODULES
-from nqd.errors import UsageError
+from nqd.errors import ExitCode, NqdError, UsageError
 from nqd.knowledge.loader import KnowledgeBase
 from nqd.knowledge.model import Change, Kind
 from nqd.model.builder import build_model
@@ -89,9 +89,15 @@ def run_check(
     else:
         detected = DetectedRelease(from_release, "--from")
     source = detected.release
-    target = to_release or source.next()
+    target = to_release or detected.target or source.next()
     if target <= source:
         raise UsageError(f"--to {target} must be a later release than {source}")
+    newest = max((Release.parse(b) for _, b in kb.known_pairs()), default=None)
+    if to_release is None and detected.target is None and newest is not None \
+            and source >= newest:
+        raise NqdError(f"this configuration is on NixOS {source} ({detected.source}), the "
+                       f"newest release nqd knows: nothing to check until nqd knows {target}",
+                       exit_code=ExitCode.OK)
     changes = tuple(kb.chained(source, target))
     interest = interest_of(changes, modules) if prefilter else None
     facts_cache = FactsCache.open(paths, interest) if cache else None

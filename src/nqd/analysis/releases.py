@@ -1,18 +1,32 @@
-"""Which release a configuration is on: its pins, else the running system."""
+"""Which release a configuration is on: its pins, else the running system.
+
+The top-level flake decides (the one nearest the checked path; flakes below it are often
+tools or pinned helpers): its input named `nixpkgs`, else another nixpkgs input, else Home
+Manager's or nix-darwin's. An input that follows `nixos-unstable` is not a release and is
+said so. When the inputs already name a newer release than flake.lock records for them,
+an upgrade is under way (`nqd fix` moved the inputs, `nix flake update` was not run yet):
+the release is the locked one and the target the inputs' one, so that `check` and `fix`
+finish that upgrade instead of starting the next.
+"""
 
 from __future__ import annotations
 
 import re
+from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
 from nqd.errors import UsageError
-from nqd.model.types import ConfigModel
+from nqd.model.types import ConfigModel, FlakeInput, LockedInput
 from nqd.releases import Release
 
-_REF = re.compile(r"^(?:nixos|nixpkgs|release)-(\d{2}\.(?:05|11))(?:-small)?$")
-_NIXPKGS = "nixos/nixpkgs"
-_HOME_MANAGER = "nix-community/home-manager"
+# Release branches of nixpkgs (nixos-25.05, nixos-25.05-small, nixpkgs-25.05-darwin),
+# Home Manager (release-25.05) and nix-darwin (nix-darwin-25.05).
+_REF = re.compile(
+    r"^(?:nixos|nixpkgs|release|nix-darwin)-(\d{2}\.(?:05|11))(?:-small|-darwin)?$")
+NIXPKGS = "nixos/nixpkgs"
+RELEASE_REPOS = frozenset({NIXPKGS, "nix-community/home-manager", "lnl7/nix-darwin",
+                           "nix-darwin/nix-darwin"})
 _UNSTABLE = frozenset({"nixos-unstable", "nixos-unstable-small", "nixpkgs-unstable", "master"})
 
 
@@ -20,6 +34,7 @@ _UNSTABLE = frozenset({"nixos-unstable", "nixos-unstable-small", "nixpkgs-unstab
 class DetectedRelease:
     release: Release
     source: str  # how it was found, for the report
+    target: Release | None = None  # set when an upgrade to it is under way
 
 
 def release_of_ref(ref: str | None) -> Release | None:
@@ -27,17 +42,26 @@ def release_of_ref(ref: str | None) -> Release | None:
     return Release.parse(match.group(1)) if match else None
 
 
+def pins_release(flake_input: FlakeInput) -> Release | None:
+    """The release an input of a release repository pins, or None."""
+    if (flake_input.owner_repo or "").lower() not in RELEASE_REPOS:
+        return None
+    return release_of_ref(flake_input.ref)
+
+
 def detect_release(model: ConfigModel, os_release: Path = Path("/etc/os-release")) \
         -> DetectedRelease:
-    """The release the configuration pins (flake inputs, then flake.lock), else the
-    running NixOS. `system.stateVersion` is deliberately never used: it is the release
-    first installed, not the one running."""
-    for wanted in (_NIXPKGS, _HOME_MANAGER):
-        for flake_input in model.flake_inputs():
-            release = release_of_ref(flake_input.ref)
-            if release and (flake_input.owner_repo or "").lower() == wanted:
-                return DetectedRelease(release, f"flake input {flake_input.name} "
-                                                f"({flake_input.url}) at {flake_input.pos}")
+    """The release the configuration pins (see module doc), else the running NixOS.
+    `system.stateVersion` is deliberately never used: it is the release first installed,
+    not the one running."""
+    by_flake: dict[Path, list[FlakeInput]] = defaultdict(list)
+    for flake_input in model.flake_inputs():
+        by_flake[flake_input.pos.path].append(flake_input)
+    for flake in sorted(by_flake, key=lambda p: (len(p.parts), str(p))):
+        found = _from_flake(by_flake[flake], model.locked_inputs)
+        if found is not None:
+            return found
+    for wanted in sorted(RELEASE_REPOS):  # a flake.lock without its flake.nix
         for locked in model.locked_inputs:
             release = release_of_ref(locked.ref)
             if release and (locked.owner_repo or "").lower() == wanted:
@@ -46,18 +70,37 @@ def detect_release(model: ConfigModel, os_release: Path = Path("/etc/os-release"
     running = _running_nixos(os_release)
     if running:
         return DetectedRelease(running, f"running system ({os_release})")
-    unstable = next((i for i in model.flake_inputs()
-                     if (i.owner_repo or "").lower() == _NIXPKGS
-                     and (i.ref is None or i.ref in _UNSTABLE)), None)
-    if unstable is not None:
-        raise UsageError(
-            f"flake input {unstable.name} follows {unstable.ref or 'the default branch'} "
-            f"({unstable.pos}), not a release: nqd checks the move from one release to the "
-            f"next; pass --from RELEASE (e.g. --from 25.11) for the release to start from")
     raise UsageError(
         "cannot tell which NixOS release this configuration is on: no flake input pins a "
         "release branch and this is not a NixOS system; pass --from RELEASE (e.g. --from 25.05)"
     )
+
+
+def _from_flake(inputs: list[FlakeInput], locked: list[LockedInput]) -> DetectedRelease | None:
+    primary = next((i for i in inputs if i.name == "nixpkgs"
+                    and (i.owner_repo or "").lower() == NIXPKGS), None)
+    if primary is not None and primary.ref in (None, *_UNSTABLE):
+        raise UsageError(
+            f"flake input {primary.name} follows {primary.ref or 'the default branch'} "
+            f"({primary.pos}), not a release: nqd checks the move from one release to the "
+            f"next; pass --from RELEASE (e.g. --from 25.11) for the release to start from")
+    ordered = ([primary] if primary is not None else []) + sorted(
+        (i for i in inputs if i is not primary),
+        key=lambda i: ((i.owner_repo or "").lower() != NIXPKGS, i.pos.line))
+    for flake_input in ordered:
+        release = pins_release(flake_input)
+        if release is None:
+            continue
+        source = f"flake input {flake_input.name} ({flake_input.url}) at {flake_input.pos}"
+        lock = flake_input.pos.path.parent / "flake.lock"
+        still = next((release_of_ref(entry.ref) for entry in locked
+                      if entry.path == lock and entry.name == flake_input.name), None)
+        if still is not None and still < release:
+            return DetectedRelease(still, f"{lock}: input {flake_input.name} is still locked "
+                                          f"to {still}; {source} asks for {release}",
+                                   target=release)
+        return DetectedRelease(release, source)
+    return None
 
 
 def _running_nixos(path: Path) -> Release | None:

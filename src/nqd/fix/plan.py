@@ -78,13 +78,9 @@ def plan_fixes(
 ) -> FixPlan:
     """Plan every mechanical fix for the configuration at `paths` (nothing is written)."""
     kb = kb or KnowledgeBase.load()
+    # An upgrade whose inputs were already moved (flake.lock not updated yet) is continued,
+    # not restarted: release detection sees it (nqd.analysis.releases).
     first = run_check(paths, from_release, to_release, kb=kb)
-    if from_release is None:
-        pending = _pending_upgrade(first)
-        if pending is not None:
-            first = run_check(paths, pending, to_release or first.from_release, kb=kb)
-            first = replace(first, release_source=f"flake.lock still pins {pending}; the "
-                                                  f"inputs already ask for {first.to_release}")
     originals = {p: f.source for p, f in first.model.files.items()}
     plan = FixPlan(first.from_release, first.to_release, first.release_source)
     with tempfile.TemporaryDirectory(prefix="nqd-fix-") as scratch:
@@ -116,20 +112,6 @@ def plan_fixes(
     plan.files = [FileChange(p, originals[p], texts[p]) for p in sorted(texts)
                   if texts[p] != originals[p]]
     return plan
-
-
-def _pending_upgrade(result: CheckResult) -> Release | None:
-    """The release flake.lock still builds when the inputs were already moved past it
-    (a fix was written, `nix flake update` not run yet): fix continues that upgrade
-    rather than starting the next one, so a second `fix --write` changes nothing."""
-    from nqd.analysis.releases import release_of_ref
-
-    for locked in result.model.locked_inputs:
-        release = release_of_ref(locked.ref)
-        if release is not None and (locked.owner_repo or "").lower() == "nixos/nixpkgs" \
-                and release < result.from_release:
-            return release
-    return None
 
 
 def _selected(finding: Finding, only: Sequence[str]) -> bool:

@@ -1,0 +1,133 @@
+"""Which release a configuration is on, as real repositories write their flakes (cases
+from checking public configurations: docs/fix.md "Tried on real configurations")."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from nqd.cli import main
+from tests.check.helpers import write_tree
+
+LOCK_NODE = {"original": {"owner": "NixOS", "repo": "nixpkgs", "ref": "nixos-25.05",
+                          "type": "github"}}
+
+
+def _lock(ref: str, name: str = "nixpkgs") -> str:
+    node = {"original": {**LOCK_NODE["original"], "ref": ref}}
+    return json.dumps({"nodes": {"root": {"inputs": {name: name}}, name: node},
+                       "root": "root", "version": 7})
+
+
+def _check(path: Path, capsys: pytest.CaptureFixture[str], *extra: str) \
+        -> tuple[int, dict[str, object] | None, str]:
+    code = main(["check", str(path), "--no-git", "--format", "json", *extra])
+    out, err = capsys.readouterr()
+    assert "Traceback" not in out + err
+    return code, (json.loads(out) if out.strip() else None), err
+
+
+def _input_findings(report: dict[str, object] | None) -> list[str]:
+    assert report is not None
+    findings = report["findings"]
+    assert isinstance(findings, list)
+    return sorted(f["message"].split()[1] for f in findings if f["rule"] == "NQD401")
+
+
+def test_the_main_nixpkgs_input_decides_not_a_second_stable_one(
+        tmp_path: Path, kb_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    write_tree(tmp_path, {"flake.nix": """
+        {
+          inputs.nixpkgs.url = "github:nixos/nixpkgs/nixos-unstable";
+          inputs.nixpkgs-stable.url = "github:nixos/nixpkgs/nixos-25.05";
+          outputs = _: { };
+        }
+        """})
+    code, report, err = _check(tmp_path, capsys)
+    assert code == 2 and report is None
+    assert "follows nixos-unstable" in err and "flake.nix:2" in err
+
+
+def test_the_top_level_flake_decides_and_older_helper_pins_stay(
+        tmp_path: Path, kb_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    write_tree(tmp_path, {
+        "flake.nix": """
+            {
+              inputs.nixpkgs.url = "github:NixOS/nixpkgs/nixos-25.05";
+              inputs.nixpkgs-old.url = "github:NixOS/nixpkgs/nixos-24.05"; # for one package
+              inputs.droid.url = "github:nix-community/nix-on-droid/release-24.05";
+              outputs = _: { };
+            }
+            """,
+        "tools/flake.nix": """
+            { inputs.nixpkgs.url = "github:NixOS/nixpkgs/nixos-24.11"; outputs = _: { }; }
+            """,
+    })
+    (tmp_path / "tools" / "flake.lock").write_text(_lock("nixos-24.11"))
+    _code, report, _ = _check(tmp_path, capsys)
+    assert report is not None and report["from"] == "25.05" and report["to"] == "25.11"
+    assert _input_findings(report) == ["nixpkgs"]  # not the helpers, not another project
+
+
+def test_nix_darwin_inputs_are_detected_and_bumped_with_nixpkgs(
+        tmp_path: Path, kb_dir: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    write_tree(tmp_path, {"flake.nix": """
+        {
+          inputs.nixpkgs.url = "github:NixOS/nixpkgs/nixpkgs-25.05-darwin";
+          inputs.nix-darwin.url = "github:nix-darwin/nix-darwin/nix-darwin-25.05";
+          inputs.home-manager.url = "github:nix-community/home-manager/release-25.05";
+          outputs = _: { };
+        }
+        """})
+    _code, report, _ = _check(tmp_path, capsys)
+    assert report is not None and report["from"] == "25.05"
+    assert _input_findings(report) == ["home-manager", "nix-darwin", "nixpkgs"]
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+    assert main(["fix", str(tmp_path / "flake.nix"), "--write"]) == 0
+    capsys.readouterr()
+    text = (tmp_path / "flake.nix").read_text()
+    assert "nixpkgs-25.11-darwin" in text and "nix-darwin-25.11" in text \
+        and "release-25.11" in text and "25.05" not in text
+
+
+def test_indirect_references_name_a_release_too(
+        tmp_path: Path, kb_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    write_tree(tmp_path, {"flake.nix": """
+        { inputs.nixpkgs.url = "nixpkgs/nixos-25.05"; outputs = _: { }; }
+        """})
+    _code, report, _ = _check(tmp_path, capsys)
+    assert report is not None and report["from"] == "25.05"
+    assert _input_findings(report) == ["nixpkgs"]
+
+
+def test_an_upgrade_under_way_is_finished_by_check_and_fix_alike(
+        tmp_path: Path, kb_dir: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Inputs already moved to 25.11 (by `nqd fix`), flake.lock not updated yet."""
+    write_tree(tmp_path, {"flake.nix": """
+        { inputs.nixpkgs.url = "github:NixOS/nixpkgs/nixos-25.11"; outputs = _: { }; }
+        """})
+    (tmp_path / "flake.lock").write_text(_lock("nixos-25.05"))
+    _code, report, _ = _check(tmp_path, capsys)
+    assert report is not None and (report["from"], report["to"]) == ("25.05", "25.11")
+    assert "still locked to 25.05" in str(report["release_source"])
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+    assert main(["fix", str(tmp_path)]) == 0
+    err = capsys.readouterr().err
+    assert "NixOS 25.05 → 25.11" in err and "nothing to fix mechanically" in err
+
+
+def test_a_configuration_on_the_newest_known_release_has_nothing_to_check(
+        tmp_path: Path, kb_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    write_tree(tmp_path, {"flake.nix": """
+        { inputs.nixpkgs.url = "github:NixOS/nixpkgs/nixos-26.05"; outputs = _: { }; }
+        """})
+    (tmp_path / "flake.lock").write_text(_lock("nixos-26.05"))
+    code = main(["check", str(tmp_path), "--no-git"])
+    _out, err = capsys.readouterr()
+    assert code == 0 and "newest release nqd knows" in err and "error" not in err
+    assert main(["check", str(tmp_path), "--no-git", "--to", "26.11"]) == 2  # asked for it
+    assert "no release knowledge for 26.05→26.11" in capsys.readouterr().err
