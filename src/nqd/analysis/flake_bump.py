@@ -46,7 +46,10 @@ def flake_file(path: Path) -> Path:
 
 
 def plan_input_bumps(path: Path, source: bytes, target: Release) -> list[InputBump]:
-    """The bumps that move every release-pinned input of `source` older than `target`."""
+    """The bumps that move the release-pinned inputs of nixpkgs, Home Manager and
+    nix-darwin in `source` to `target`. Inputs pinned to an older release than the one
+    `inputs.nixpkgs` pins are kept on purpose (a second, older nixpkgs for one package)
+    and left alone, as are other repositories' branches."""
     parsed = parse(source)
     if parsed.has_errors:
         problem = parsed.problems(1)[0]
@@ -54,14 +57,36 @@ def plan_input_bumps(path: Path, source: bytes, target: Release) -> list[InputBu
     top = _top_attrset(parsed.root)
     if top is None:
         return []
-    bumps = []
+    pinned: list[tuple[str, Node, Release]] = []
     for names, value in _bindings_with_paths(top, ()):
         if len(names) != 3 or names[0] != "inputs" or names[2] != "url" or names[1] is None:
             continue
-        bump = _bump_url(path, source, names[1], value, target)
+        release = _pinned_release(value)
+        if release is not None:
+            pinned.append((names[1], value, release))
+    since = next((release for name, _, release in pinned if name == "nixpkgs"), None)
+    bumps = []
+    for name, value, release in pinned:
+        if since is not None and release < since:
+            continue
+        bump = _bump_url(path, source, name, value, target)
         if bump is not None:
             bumps.append(bump)
     return bumps
+
+
+def _pinned_release(value: Node) -> Release | None:
+    """The release a static input URL of nixpkgs, Home Manager or nix-darwin pins."""
+    from nqd.analysis.releases import RELEASE_REPOS, release_of_ref
+    from nqd.model.flake_url import parse_flake_url
+
+    url = syntax.static_string(value) if value is not None else None
+    if url is None:
+        return None
+    owner_repo, ref = parse_flake_url(url)
+    if (owner_repo or "").lower() not in RELEASE_REPOS:
+        return None
+    return release_of_ref(ref)
 
 
 def bumped_source(path: Path, source: bytes, target: Release) -> bytes:

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 
 from nqd.analysis.context import RuleContext
 from nqd.analysis.findings import Finding, Rule
-from nqd.analysis.releases import release_of_ref
+from nqd.analysis.releases import pins_release
 from nqd.knowledge.model import Evidence, Severity
 from nqd.model.types import FlakeInput
 
@@ -26,22 +26,26 @@ _EVIDENCE = (
     Evidence(url="https://nix.dev/manual/nix/stable/command-ref/new-cli/nix3-flake-update"),
     Evidence(url="https://nix-community.github.io/home-manager/#sec-upgrade-release"),
 )
-_REF_PART = re.compile(r"(nixos|nixpkgs|release)-(\d{2}\.(?:05|11))")
+_REF_PART = re.compile(r"(nixos|nixpkgs|release|nix-darwin)-(\d{2}\.(?:05|11))")
 
 
 def bumped_url(flake_input: FlakeInput, target: str) -> str | None:
     """The input's URL with its release ref moved to `target`, or None if it pins none."""
-    if release_of_ref(flake_input.ref) is None or flake_input.ref is None:
+    if pins_release(flake_input) is None or flake_input.ref is None:
         return None
     new_ref = _REF_PART.sub(lambda m: f"{m.group(1)}-{target}", flake_input.ref)
     return flake_input.url.replace(flake_input.ref, new_ref, 1)
 
 
 def check(ctx: RuleContext) -> Iterable[Finding]:
+    """Inputs of nixpkgs, Home Manager and nix-darwin that pin a release being upgraded
+    from. An input pinned to an older release than that is kept on purpose (a second,
+    older nixpkgs for one package) and left alone; other repositories' branches are
+    theirs to name."""
     target = str(ctx.to_release)
     for flake_input in ctx.model.flake_inputs():
-        release = release_of_ref(flake_input.ref)
-        if release is None or release >= ctx.to_release:
+        release = pins_release(flake_input)
+        if release is None or not ctx.from_release <= release < ctx.to_release:
             continue
         new_url = bumped_url(flake_input, target)
         yield Finding(
