@@ -105,6 +105,16 @@ def test_a_file_nested_deeper_than_the_stack_is_checked_for_syntax_only(
         assert code == 0
 
 
+def test_a_symlink_to_a_sibling_directory_is_an_alias_not_a_loop(
+        tmp_path: Path, kb_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`apps/aarch64-linux -> x86_64-linux` (seen in real configurations): the files are
+    read once, and nothing is reported."""
+    write_tree(tmp_path, {"apps/x86_64-linux/default.nix": GOOD})
+    (tmp_path / "apps" / "aarch64-linux").symlink_to("x86_64-linux")
+    code, out, err = run_cli(["check", str(tmp_path), "--from", "25.05"], capsys)
+    assert err == "" and out.count("NQD101") == 1 and code == 0
+
+
 def test_a_path_that_is_a_symlink_loop_is_bad_input(
         tmp_path: Path, kb_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
     (tmp_path / "self.nix").symlink_to(tmp_path / "self.nix")

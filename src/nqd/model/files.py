@@ -44,12 +44,16 @@ def discover(paths: list[Path]) -> tuple[list[Path], list[Diagnostic]]:
 
 def _walk(root: Path, found: dict[Path, None], diagnostics: list[Diagnostic]) -> None:
     """Depth-first, following symlinks; each directory is entered once (by device and
-    inode), so a symlink loop is reported instead of followed. Paths are kept canonical
-    without a `realpath` per directory: only symlinks are resolved."""
+    inode). A symlink back to a directory being walked is a loop and reported; one to a
+    directory walked elsewhere is an alias and skipped (its files are already found).
+    Paths are kept canonical without a `realpath` per directory: only symlinks are
+    resolved."""
     seen_dirs: set[tuple[int, int]] = set()
-    stack: list[tuple[str, str]] = [(str(root), str(root))]  # (as reached, canonical)
+    # (as reached, canonical, the directories above it)
+    stack: list[tuple[str, str, frozenset[tuple[int, int]]]] = [
+        (str(root), str(root), frozenset())]
     while stack:
-        shown, real = stack.pop()
+        shown, real, above = stack.pop()
         try:
             st = os.stat(real)
             with os.scandir(real) as listing:
@@ -59,12 +63,15 @@ def _walk(root: Path, found: dict[Path, None], diagnostics: list[Diagnostic]) ->
                                           Path(shown)))
             continue
         key = (st.st_dev, st.st_ino)
-        if key in seen_dirs:
-            diagnostics.append(Diagnostic("symlink-loop", "directory visited twice (symlink loop)",
-                                          Path(shown)))
+        if key in above:
+            diagnostics.append(Diagnostic("symlink-loop", "symlink back to a directory above "
+                                          "it (symlink loop), not followed", Path(shown)))
             continue
+        if key in seen_dirs:
+            continue  # another name of a directory already walked
         seen_dirs.add(key)
-        subdirs: list[tuple[str, str]] = []
+        inside = above | {key}
+        subdirs: list[tuple[str, str, frozenset[tuple[int, int]]]] = []
         for entry in entries:
             name = entry.name
             try:
@@ -76,7 +83,7 @@ def _walk(root: Path, found: dict[Path, None], diagnostics: list[Diagnostic]) ->
                     continue
                 target = os.path.realpath(entry.path) if entry.is_symlink() \
                     else os.path.join(real, name)
-                subdirs.append((os.path.join(shown, name), target))
+                subdirs.append((os.path.join(shown, name), target, inside))
             elif name.endswith(".nix"):
                 if not entry.is_symlink():
                     found[Path(os.path.join(real, name))] = None  # already canonical
