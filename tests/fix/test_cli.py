@@ -273,3 +273,19 @@ def test_sets_emptied_by_several_moves_are_removed_and_written_empty_sets_kept(
     assert defined["services.displayManager.gdm.enable"] is True
     assert defined["services.displayManager.gdm.wayland"] is False
     assert [f for f in run_check([module.parent], FROM, TO, kb=kb).findings if f.fixable] == []
+
+
+def test_inherit_from_pkgs_is_not_offered_as_fixable(tmp_path: Path, kb: KnowledgeBase) -> None:
+    """`inherit (pkgs) x;` names the binding `x` too: check says how to rewrite it instead
+    of promising a fix that fix would refuse (seen in real configurations)."""
+    module = tmp_path / "cfg" / "home.nix"
+    module.parent.mkdir()
+    module.write_text("{ pkgs, ... }:\nlet\n  inherit (pkgs) system noto-fonts-emoji;\nin\n{\n"
+                      "  fonts.packages = [ noto-fonts-emoji ];\n  x = system;\n}\n")
+    result = run_check([module.parent], FROM, TO, kb=kb)
+    found = {f.rule: f for f in result.findings}
+    assert set(found) == {"NQD201", "NQD113"}  # pkgs.system is a read, not a package
+    assert not any(f.fixable for f in found.values())
+    assert "write `system = pkgs.stdenv.hostPlatform.system;`" in str(found["NQD113"].fix_note)
+    plan = plan_fixes([module.parent], FROM, TO, kb=kb)
+    assert plan.files == [] and plan.refused == [] and len(plan.manual) == 2

@@ -28,7 +28,7 @@ REFUSALS: dict[str, list[str]] = {
     "hm_git_ini": ["uses string interpolation"],
     "systemd_ini": ["not a plain string", "sections other than [Manager] (Journal)"],
     "read_refs": [],
-    "packages": ["`inherit (pkgs) noto-fonts-emoji` binds the old name"],
+    "packages": [],  # `inherit (pkgs) noto-fonts-emoji` is not fixable: left as a finding
     "flake_inputs": [],
     "next_release": ["would define networking.wireless.userControlled twice"],
 }

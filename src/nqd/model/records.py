@@ -25,7 +25,7 @@ from nqd.model.types import (
 from nqd.nix.parser import SyntaxProblem
 
 Record = tuple[Any, ...]
-FORMAT = 2  # bump when the tuple layout below changes
+FORMAT = 3  # bump when the tuple layout below changes
 _CONTEXTS = {context.value: context for context in Context}
 
 
@@ -40,8 +40,8 @@ def to_record(facts: FileFacts) -> Record:
          for p in facts.problems],
         [(o.path, o.context.value, o.pos_span, o.binding_span, o.attr_spans, o.value_span,
           o.value_type, o.literal, o.first_part, o.wrappers, o.is_set) for o in facts.options],
-        [(p.attr, p.span, p.via_with, p.context.value) for p in facts.packages],
-        [(r.kind, r.path, r.span, r.context.value) for r in facts.reads],
+        [(p.attr, p.span, p.via_with, p.context.value, p.via_inherit) for p in facts.packages],
+        [(r.kind, r.path, r.span, r.context.value, r.via_inherit) for r in facts.reads],
         [(i.name, i.url, _pos(i.pos), i.span, i.owner_repo, i.ref) for i in facts.flake_inputs],
         [(i.written, _pos(i.pos), i.context.value) for i in facts.imports],
         facts.is_flake,
@@ -66,9 +66,10 @@ def from_record(record: Record, path: Path, source: bytes) -> FileFacts:
                            first_part=first, wrappers=wrappers, is_set=is_set, lines=lines)
                  for (p, c, pos, binding, attrs, value, vtype, lit, first, wrappers, is_set)
                  in options],
-        packages=[PackageRef(attr, lines, span, via_with, contexts[c])
-                  for attr, span, via_with, c in packages],
-        reads=[ReadRef(kind, p, lines, span, contexts[c]) for kind, p, span, c in reads],
+        packages=[PackageRef(attr, lines, span, via_with, contexts[c], inherited)
+                  for attr, span, via_with, c, inherited in packages],
+        reads=[ReadRef(kind, p, lines, span, contexts[c], inherited)
+               for kind, p, span, c, inherited in reads],
         flake_inputs=[FlakeInput(name, url, SourcePos(path, *pos), span, owner_repo, ref)
                       for name, url, pos, span, owner_repo, ref in flake_inputs],
         imports=[ImportRef(resolve_import(path, written), SourcePos(path, *pos), contexts[c],

@@ -227,10 +227,15 @@ class ReferenceFinder:
         attrs = node.child_by_field_name("attrs")
         for attr in attrs.named_children if attrs is not None else ():
             name = attr_name(attr)
-            if name:
-                span = (attr.start_byte, attr.end_byte)
-                self.packages.append(
-                    PackageRef(name, self.lines, span, False, Context.UNKNOWN))
+            if not name:
+                continue
+            span = (attr.start_byte, attr.end_byte)
+            if name in _PKGS_READS:  # `inherit (pkgs) system;` reads pkgs.system
+                self.reads.append(ReadRef("pkgs", (name,), self.lines, span, Context.UNKNOWN,
+                                          via_inherit=True))
+            else:
+                self.packages.append(PackageRef(name, self.lines, span, False,
+                                                Context.UNKNOWN, via_inherit=True))
 
     @staticmethod
     def with_package_prefix(name: str, bound: frozenset[str],

@@ -107,6 +107,7 @@ class PackageRef:
     span: Span  # the reference's text (`pkgs.foo` or `foo`)
     via_with: bool
     context: Context
+    via_inherit: bool = False  # `inherit (pkgs) foo;`: the binding's name is the old name too
 
     @property
     def pos(self) -> SourcePos:
@@ -122,6 +123,7 @@ class ReadRef:
     lines: FileLines = field(compare=False, repr=False)
     span: Span
     context: Context
+    via_inherit: bool = False  # `inherit (pkgs) system;`
 
     @property
     def pos(self) -> SourcePos:

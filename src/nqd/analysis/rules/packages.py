@@ -31,6 +31,12 @@ def normalise(attr: str) -> str:
     return _PYTHON_SET.sub("python3Packages.", attr)
 
 
+def inherit_note(old: str, new: str) -> str:
+    """What to write instead of `inherit (pkgs) old;`, whose binding name is the old name."""
+    name = old.split(".")[-1]
+    return f"`inherit (pkgs) {name}` also names the binding {name}: write `{name} = pkgs.{new};`"
+
+
 def check(ctx: RuleContext) -> Iterable[Finding]:
     changes: dict[str, Change] = {}
     for change in ctx.of_kind(Kind.RENAMED_PACKAGE, Kind.REMOVED_PACKAGE):
@@ -52,10 +58,12 @@ def check(ctx: RuleContext) -> Iterable[Finding]:
                            f"fails); use {change.new}, which the old alias pointed to")
             else:
                 message = f"package {name} was removed in {change.to_release}: {change.message}"
+            fixable = change.fixable and not ref.via_inherit
+            note = inherit_note(name, change.new) if ref.via_inherit and change.new else None
             yield Finding(
                 rule=rule.id, rule_name=rule.name, severity=change.effective_severity,
                 pos=ref.pos, message=message, context=ref.context, replacement=change.new,
-                evidence=change.evidence, change=change, fixable=change.fixable,
-                fix_note=None if change.fixable else (change.migration or None),
+                evidence=change.evidence, change=change, fixable=fixable,
+                fix_note=note or (None if fixable else (change.migration or None)),
             )
             break

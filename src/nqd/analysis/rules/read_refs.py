@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from nqd.analysis.context import RuleContext
 from nqd.analysis.findings import Finding, Rule
 from nqd.analysis.rules.options import AREA_OF_CONTEXT, option_path
+from nqd.analysis.rules.packages import inherit_note
 from nqd.knowledge.model import Area, Kind
 
 RENAMED_READ = Rule(
@@ -46,7 +47,10 @@ def check(ctx: RuleContext) -> Iterable[Finding]:
                     f"pkgs.{ref.path[0]} is deprecated: use pkgs.{change.new}"
                     if change.new else f"pkgs.{ref.path[0]} was removed: {change.message}",
                     ref.context, replacement=f"pkgs.{change.new}" if change.new else None,
-                    evidence=change.evidence, change=change, fixable=change.fixable,
+                    evidence=change.evidence, change=change,
+                    fixable=change.fixable and not ref.via_inherit,
+                    fix_note=inherit_note(ref.path[0], change.new)
+                    if ref.via_inherit and change.new else None,
                 )
             continue
         area = AREA_OF_CONTEXT.get(ref.context)
