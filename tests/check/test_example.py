@@ -45,3 +45,4 @@ def test_example_files_parse_with_the_reference_parser() -> None:
         proc = subprocess.run(["nix-instantiate", "--parse", str(path)], capture_output=True,
                               check=False)
         assert proc.returncode == 0, (path, proc.stderr)
+

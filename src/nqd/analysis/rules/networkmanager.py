@@ -21,11 +21,13 @@ NO_VPN_PLUGINS = Rule(
 )
 RULES = (NO_VPN_PLUGINS,)
 _SINCE = Release(25, 11)
-_VPN_PACKAGES = frozenset({"openvpn", "openconnect", "wireguard-tools", "strongswan", "vpnc",
-                           "openfortivpn", "networkmanager-openvpn", "networkmanager-openconnect",
-                           "networkmanager-vpnc", "networkmanager-fortisslvpn",
-                           "networkmanager-l2tp", "networkmanager-sstp", "networkmanager-iodine",
-                           "networkmanager_strongswan"})
+# VPN client → the NetworkManager plugin for it. WireGuard is built into NetworkManager and
+# needs no plugin, so `wireguard-tools` says nothing here.
+_PLUGIN_OF = {"openvpn": "networkmanager-openvpn", "openconnect": "networkmanager-openconnect",
+              "vpnc": "networkmanager-vpnc", "openfortivpn": "networkmanager-fortisslvpn",
+              "strongswan": "networkmanager_strongswan", "xl2tpd": "networkmanager-l2tp",
+              "sstp": "networkmanager-sstp", "iodine": "networkmanager-iodine"}
+_VPN_PACKAGES = frozenset({*_PLUGIN_OF, *_PLUGIN_OF.values()})
 # Names this rule looks for (see nqd.model.interest).
 INTEREST = frozenset({"networkmanager", *_VPN_PACKAGES})
 _EVIDENCE = (Evidence(
@@ -46,8 +48,7 @@ def check(ctx: RuleContext) -> Iterable[Finding]:
     vpn = sorted({p.attr for p in ctx.model.packages() if p.attr in _VPN_PACKAGES})
     if not vpn:
         return
-    plugins = sorted(p for p in vpn if p.startswith("networkmanager"))
-    suggestion = " ".join(plugins) or "networkmanager-openvpn"
+    suggestion = " ".join(sorted({_PLUGIN_OF.get(p, p) for p in vpn}))
     yield Finding(
         NO_VPN_PLUGINS.id, NO_VPN_PLUGINS.name, Severity.WARNING, enabled[0].pos,
         f"NetworkManager is enabled and VPN packages are installed ({', '.join(vpn)}), but "
