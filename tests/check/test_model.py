@@ -188,3 +188,17 @@ def test_a_module_in_a_darwin_directory_that_nothing_imports_is_nix_darwin(
     model = build_model([tmp_path])
     contexts = {p.parent.name: f.context for p, f in model.files.items()}
     assert contexts == {"mac": Context.DARWIN, "box": Context.NIXOS}
+
+
+def test_a_numeric_system_state_version_makes_a_module_nix_darwin(tmp_path: Path) -> None:
+    """Wherever it lives: `system.stateVersion = 5;` cannot be NixOS (a "YY.MM" string)."""
+    write_tree(tmp_path, {
+        "machines/macbook.nix": "{ ... }: { imports = [ ./shared.nix ]; "
+                                "networking.hostName = \"mbp\"; system.stateVersion = 5; }\n",
+        "machines/shared.nix": "{ ... }: { services.openssh.enable = true; }\n",
+        "machines/box.nix": "{ ... }: { system.stateVersion = \"25.05\"; }\n",
+    })
+    model = build_model([tmp_path])
+    contexts = {p.name: f.context for p, f in model.files.items()}
+    assert contexts == {"macbook.nix": Context.DARWIN, "shared.nix": Context.DARWIN,
+                        "box.nix": Context.NIXOS}

@@ -185,7 +185,14 @@ def _assign_contexts(facts: dict[Path, FileFacts]) -> dict[Path, Context]:
         if fact.is_flake:
             contexts[path] = Context.FLAKE
             queue.append(path)
-    # Explicit contexts first (module lists of nixosSystem/homeManagerConfiguration,
+    # nix-darwin's stateVersion is a number, NixOS's a "YY.MM" string: a sure sign.
+    for path, fact in facts.items():
+        if path not in contexts and any(
+                o.path == ("system", "stateVersion") and type(o.literal) is int
+                for o in fact.options):
+            contexts[path] = Context.DARWIN
+            queue.append(path)
+    # Explicit contexts next (module lists of nixosSystem/homeManagerConfiguration,
     # home-manager.users.<name>), so that heuristics never override them.
     for fact in facts.values():
         for ref in fact.imports:
