@@ -131,3 +131,26 @@ def test_a_configuration_on_the_newest_known_release_has_nothing_to_check(
     assert code == 0 and "newest release nqd knows" in err and "error" not in err
     assert main(["check", str(tmp_path), "--no-git", "--to", "26.11"]) == 2  # asked for it
     assert "no release knowledge for 26.05→26.11" in capsys.readouterr().err
+
+
+def test_a_nixpkgs_input_nqd_cannot_read_is_not_replaced_by_a_backports_input(
+        tmp_path: Path, kb_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`nixpkgs` from FlakeHub (weekly) with a second `release-25.05` input for backports:
+    the second input says nothing about the system's release."""
+    write_tree(tmp_path, {"flake.nix": """
+        {
+          inputs.nixpkgs.url = "https://flakehub.com/f/DeterminateSystems/nixpkgs-weekly/0.1";
+          inputs.nixpkgs-backports.url = "github:nixos/nixpkgs/release-25.05";
+          outputs = _: { };
+        }
+        """})
+    code, report, err = _check(tmp_path, capsys)
+    assert code == 2 and report is None
+    assert "flake input nixpkgs (https://flakehub.com" in err and "--from" in err
+    # Home Manager is released in step with nixpkgs: it may speak for a fork.
+    (tmp_path / "flake.nix").write_text(
+        '{ inputs.nixpkgs.url = "github:me/nixpkgs/my-branch";\n'
+        '  inputs.home-manager.url = "github:nix-community/home-manager/release-25.05";\n'
+        '  outputs = _: { }; }\n')
+    code, report, _ = _check(tmp_path, capsys)
+    assert report is not None and report["from"] == "25.05"

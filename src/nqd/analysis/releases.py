@@ -1,12 +1,14 @@
 """Which release a configuration is on: its pins, else the running system.
 
 The top-level flake decides (the one nearest the checked path; flakes below it are often
-tools or pinned helpers): its input named `nixpkgs`, else another nixpkgs input, else Home
-Manager's or nix-darwin's. An input that follows `nixos-unstable` is not a release and is
-said so. When the inputs already name a newer release than flake.lock records for them,
-an upgrade is under way (`nqd fix` moved the inputs, `nix flake update` was not run yet):
-the release is the locked one and the target the inputs' one, so that `check` and `fix`
-finish that upgrade instead of starting the next.
+tools or pinned helpers): its input named `nixpkgs`, or Home Manager's or nix-darwin's,
+which are released in step with it; without an input named `nixpkgs`, any nixpkgs input.
+A second nixpkgs input (`nixpkgs-stable`, a backports branch) never speaks for the
+system's nixpkgs, and an input that follows `nixos-unstable` is not a release and is said
+so. When the inputs already name a newer release than flake.lock records for them, an
+upgrade is under way (`nqd fix` moved the inputs, `nix flake update` was not run yet): the
+release is the locked one and the target the inputs' one, so that `check` and `fix` finish
+that upgrade instead of starting the next.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ _REF = re.compile(
 NIXPKGS = "nixos/nixpkgs"
 RELEASE_REPOS = frozenset({NIXPKGS, "nix-community/home-manager", "lnl7/nix-darwin",
                            "nix-darwin/nix-darwin"})
+_COMPANIONS = RELEASE_REPOS - {NIXPKGS}  # released in step with nixpkgs
 _UNSTABLE = frozenset({"nixos-unstable", "nixos-unstable-small", "nixpkgs-unstable", "master"})
 
 
@@ -77,17 +80,20 @@ def detect_release(model: ConfigModel, os_release: Path = Path("/etc/os-release"
 
 
 def _from_flake(inputs: list[FlakeInput], locked: list[LockedInput]) -> DetectedRelease | None:
-    primary = next((i for i in inputs if i.name == "nixpkgs"
-                    and (i.owner_repo or "").lower() == NIXPKGS), None)
-    if primary is not None and primary.ref in (None, *_UNSTABLE):
-        raise UsageError(
-            f"flake input {primary.name} follows {primary.ref or 'the default branch'} "
-            f"({primary.pos}), not a release: nqd checks the move from one release to the "
-            f"next; pass --from RELEASE (e.g. --from 25.11) for the release to start from")
-    ordered = ([primary] if primary is not None else []) + sorted(
-        (i for i in inputs if i is not primary),
-        key=lambda i: ((i.owner_repo or "").lower() != NIXPKGS, i.pos.line))
-    for flake_input in ordered:
+    primary = next((i for i in inputs if i.name == "nixpkgs"), None)
+    if primary is not None:
+        candidates = [primary, *(i for i in inputs if i is not primary
+                                 and (i.owner_repo or "").lower() in _COMPANIONS)]
+        if (primary.owner_repo or "").lower() == NIXPKGS and primary.ref in (None, *_UNSTABLE):
+            raise UsageError(
+                f"flake input nixpkgs follows {primary.ref or 'the default branch'} "
+                f"({primary.pos}), not a release: nqd checks the move from one release to "
+                f"the next; pass --from RELEASE (e.g. --from 25.11) for the release to start "
+                f"from")
+    else:
+        candidates = sorted(inputs, key=lambda i: ((i.owner_repo or "").lower() != NIXPKGS,
+                                                   i.pos.line))
+    for flake_input in candidates:
         release = pins_release(flake_input)
         if release is None:
             continue
@@ -100,6 +106,11 @@ def _from_flake(inputs: list[FlakeInput], locked: list[LockedInput]) -> Detected
                                           f"to {still}; {source} asks for {release}",
                                    target=release)
         return DetectedRelease(release, source)
+    if primary is not None:  # a fork, a commit, FlakeHub: other nixpkgs inputs say nothing
+        raise UsageError(
+            f"flake input nixpkgs ({primary.url}, {primary.pos}) names no NixOS release "
+            f"branch nqd can read, nor do Home Manager or nix-darwin inputs; pass --from "
+            f"RELEASE (e.g. --from 25.05)")
     return None
 
 
