@@ -189,17 +189,8 @@ def test_bad_input_is_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str
 def test_prefix_renames_move_whole_sets(tmp_path: Path) -> None:
     """A rename of a whole option set (mkRenamedOptionModule on a prefix) moves every
     definition below it, whether written as a set or dotted (test-fixture change)."""
-    import json
-
-    kb_dir = write_test_kb(tmp_path / "kb")
-    data = json.loads((kb_dir / "25.11.json").read_text())
-    data["changes"].append({
-        "id": "nixos:renamed-option:services.xserver.displayManager.gdm", "area": "nixos",
-        "kind": "renamed-option", "old": "services.xserver.displayManager.gdm",
-        "new": "services.displayManager.gdm", "message": "fixture", "fixable": True,
-        "evidence": [{"url": "https://example.invalid/test-fixture"}]})
-    (kb_dir / "25.11.json").write_text(json.dumps(data))
-    kb = KnowledgeBase.load(kb_dir)
+    kb = _kb_with_renames(tmp_path, {"services.xserver.displayManager.gdm":
+                                     "services.displayManager.gdm"})
     module = tmp_path / "cfg" / "configuration.nix"
     module.parent.mkdir()
     module.write_text(
@@ -241,19 +232,9 @@ def test_sets_emptied_by_several_moves_are_removed_and_written_empty_sets_kept(
     """Two fixes each move one binding out of `gdm = { ... }`: neither sees the set become
     empty alone; the round's pruning removes it, and `xserver` around it (test-fixture
     changes). A set the user wrote empty stays."""
-    import json
-
-    kb_dir = write_test_kb(tmp_path / "kb")
-    data = json.loads((kb_dir / "25.11.json").read_text())
-    for name in ("enable", "wayland"):
-        old = f"services.xserver.displayManager.gdm.{name}"
-        data["changes"] = [c for c in data["changes"] if c["old"] != old]
-        data["changes"].append({
-            "id": f"nixos:renamed-option:{old}", "area": "nixos", "kind": "renamed-option",
-            "old": old, "new": f"services.displayManager.gdm.{name}", "message": "fixture",
-            "fixable": True, "evidence": [{"url": "https://example.invalid/test-fixture"}]})
-    (kb_dir / "25.11.json").write_text(json.dumps(data))
-    kb = KnowledgeBase.load(kb_dir)
+    kb = _kb_with_renames(tmp_path, {f"services.xserver.displayManager.gdm.{name}":
+                                     f"services.displayManager.gdm.{name}"
+                                     for name in ("enable", "wayland")})
     module = tmp_path / "cfg" / "configuration.nix"
     module.parent.mkdir()
     module.write_text(
@@ -289,3 +270,20 @@ def test_inherit_from_pkgs_is_not_offered_as_fixable(tmp_path: Path, kb: Knowled
     assert "write `system = pkgs.stdenv.hostPlatform.system;`" in str(found["NQD113"].fix_note)
     plan = plan_fixes([module.parent], FROM, TO, kb=kb)
     assert plan.files == [] and plan.refused == [] and len(plan.manual) == 2
+
+
+def _kb_with_renames(tmp_path: Path, renames: dict[str, str]) -> KnowledgeBase:
+    """The fix tests' knowledge with these NixOS renames as the only entries for their old
+    paths (test fixtures, not shipped facts)."""
+    import json
+
+    kb_dir = write_test_kb(tmp_path / "kb")
+    data = json.loads((kb_dir / "25.11.json").read_text())
+    data["changes"] = [c for c in data["changes"] if c["old"] not in renames]
+    for old, new in renames.items():
+        data["changes"].append({
+            "id": f"nixos:renamed-option:{old}", "area": "nixos", "kind": "renamed-option",
+            "old": old, "new": new, "message": "fixture", "fixable": True,
+            "evidence": [{"url": "https://example.invalid/test-fixture"}]})
+    (kb_dir / "25.11.json").write_text(json.dumps(data))
+    return KnowledgeBase.load(kb_dir)
