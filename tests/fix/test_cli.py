@@ -287,3 +287,17 @@ def _kb_with_renames(tmp_path: Path, renames: dict[str, str]) -> KnowledgeBase:
             "evidence": [{"url": "https://example.invalid/test-fixture"}]})
     (kb_dir / "25.11.json").write_text(json.dumps(data))
     return KnowledgeBase.load(kb_dir)
+
+
+def test_a_delta_set_renamed_in_place_gains_git_integration_inside(
+        tmp_path: Path, kb: KnowledgeBase) -> None:
+    """`programs.git.delta = { ... };` written dotted is renamed in place, not moved: the
+    set still needs `enableGitIntegration` (seen in a real configuration)."""
+    module = tmp_path / "cfg" / "home.nix"
+    module.parent.mkdir()
+    module.write_text("{ ... }:\n{\n  programs.git.delta = {\n    enable = true;\n"
+                      "    options.side-by-side = true;\n  };\n}\n")
+    plan = plan_fixes([module.parent], FROM, TO, kb=kb)
+    assert plan.files[0].after.decode() == (
+        "{ ... }:\n{\n  programs.delta = {\n    enable = true;\n"
+        "    options.side-by-side = true;\n    enableGitIntegration = true;\n  };\n}\n")

@@ -104,7 +104,7 @@ def _move_delta_set(ctx: FileContext, finding: Finding, whole: OptionDef,
     binding = binding_node(ctx, whole)
     if binding is None:
         return Refusal(finding, "the definition was not found in the syntax tree")
-    text = moved_value(ctx, whole, binding)
+    original = text = moved_value(ctx, whole, binding)
     beside: list[Entry] = []
     for path, value in extra:  # inside the moved set where it is a literal set
         merged = with_binding(text, path[-1], value)
@@ -114,7 +114,9 @@ def _move_delta_set(ctx: FileContext, finding: Finding, whole: OptionDef,
             text = merged
     entries = [Entry(DELTA_HOME, text, is_set=True), *beside]
     try:
-        moved = relocate(ctx, whole, DELTA, entries)
+        # `programs.git.delta = { ... };` is renamed in place: its value gains the line too.
+        moved = relocate(ctx, whole, DELTA, entries,
+                         new_value=text if text != original else None)
     except Conflict as exc:
         return Refusal(finding, str(exc))
     return Fix(finding, moved.edits,
