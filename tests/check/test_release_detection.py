@@ -154,3 +154,15 @@ def test_a_nixpkgs_input_nqd_cannot_read_is_not_replaced_by_a_backports_input(
         '  outputs = _: { }; }\n')
     code, report, _ = _check(tmp_path, capsys)
     assert report is not None and report["from"] == "25.05"
+
+
+def test_a_lock_older_than_nqd_knows_does_not_stop_the_check(
+        tmp_path: Path, kb_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Inputs on 25.05, flake.lock still 24.11 (a real configuration): check 25.05 → 25.11."""
+    write_tree(tmp_path, {"flake.nix": """
+        { inputs.nixpkgs.url = "github:NixOS/nixpkgs/nixos-25.05"; outputs = _: { }; }
+        """})
+    (tmp_path / "flake.lock").write_text(_lock("nixos-24.11"))
+    _code, report, _ = _check(tmp_path, capsys)
+    assert report is not None and (report["from"], report["to"]) == ("25.05", "25.11")
+    assert "still locked to 24.11" in str(report["release_source"])

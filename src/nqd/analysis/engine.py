@@ -20,7 +20,7 @@ from nqd.model.files import discover
 from nqd.model.interest import Interest
 from nqd.model.types import ConfigModel, Diagnostic
 from nqd.modules import load_modules
-from nqd.releases import Release
+from nqd.releases import Release, hops
 
 
 @dataclass(frozen=True)
@@ -43,6 +43,11 @@ def _flakes_model(paths: Sequence[Path]) -> ConfigModel:
     detection: their inputs are all it needs."""
     files, _ = discover(list(paths))
     return build_model([f for f in files if f.name == "flake.nix"], follow_imports=False)
+
+
+def _knows(kb: KnowledgeBase, source: Release, target: Release) -> bool:
+    known = set(kb.known_pairs())
+    return all((str(a), str(b)) in known for a, b in hops(source, target))
 
 
 def interest_of(changes: Iterable[Change], modules: Iterable[ModuleType]) -> Interest | None:
@@ -88,6 +93,12 @@ def run_check(
         detected = detect_release(_flakes_model(paths))
     else:
         detected = DetectedRelease(from_release, "--from")
+    if detected.target is not None and to_release is None \
+            and not _knows(kb, detected.release, detected.target):
+        # flake.lock is older than any release nqd knows (e.g. still 24.11 while the inputs
+        # say 25.05): the inputs' release is where this configuration is going to be.
+        detected = DetectedRelease(detected.target, f"{detected.source}; nqd knows nothing "
+                                   f"before {detected.target}, so it checks from there")
     source = detected.release
     target = to_release or detected.target or source.next()
     if target <= source:
