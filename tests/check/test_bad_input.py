@@ -46,6 +46,13 @@ def test_syntax_error_is_a_finding_at_its_position_and_others_are_analysed(
     assert any(f["rule"] == "NQD101" and f["location"]["path"].endswith("good.nix")
                for f in findings)
     assert code == 1
+    # A file that is not Nix at all (a shell script named .nix) is one finding, as in Nix.
+    (tmp_path / "broken.nix").write_text("#!/bin/sh\nset -e\nif [ -n \"$1\" ]; then\n"
+                                         "  echo \"$1\" | tr a b\nfi\nexit 0\n")
+    code, out, _ = run_cli(["check", str(tmp_path), "--from", "25.05", "--format", "json"],
+                           capsys)
+    syntax = [f for f in json.loads(out)["findings"] if f["rule"] == "NQD001"]
+    assert len(syntax) == 1 and "more after it" in syntax[0]["message"]
 
 
 @pytest.mark.parametrize(("name", "content", "expected"), [

@@ -65,10 +65,12 @@ def build_model(paths: Iterable[Path], *, jobs: int | None = None,
         model.files[path] = _file_model(fact, context)
         if fact.unanalysed is not None:
             model.diagnostics.append(Diagnostic("unanalysed", fact.unanalysed, path))
-        for problem in fact.problems:
+        if fact.problems:  # the first, as Nix reports it: later ones are often its echoes
+            problem, more = fact.problems[0], len(fact.problems) - 1
             pos = SourcePos(path, problem.line, problem.column, problem.end_line,
                             problem.end_column, problem.start_byte, problem.end_byte)
-            model.diagnostics.append(Diagnostic("syntax-error", problem.message, path, pos))
+            message = problem.message + (f" (and {more} more after it)" if more else "")
+            model.diagnostics.append(Diagnostic("syntax-error", message, path, pos))
     model.diagnostics.extend(_import_problems(facts))
     for path, fact in facts.items():
         if fact.is_flake:
