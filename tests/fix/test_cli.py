@@ -301,3 +301,19 @@ def test_a_delta_set_renamed_in_place_gains_git_integration_inside(
     assert plan.files[0].after.decode() == (
         "{ ... }:\n{\n  programs.delta = {\n    enable = true;\n"
         "    options.side-by-side = true;\n    enableGitIntegration = true;\n  };\n}\n")
+
+
+def test_a_package_the_file_overrides_itself_is_left_whole(
+        tmp_path: Path, kb: KnowledgeBase) -> None:
+    """`packageOverrides = pkgs: { noto-fonts-emoji = ...; }` defines the old name: renaming
+    only the uses would silently drop the override (seen with vaapiIntel in a real config)."""
+    module = tmp_path / "cfg" / "configuration.nix"
+    module.parent.mkdir()
+    module.write_text(
+        "{ pkgs, ... }:\n{\n  nixpkgs.config.packageOverrides = pkgs: {\n"
+        "    noto-fonts-emoji = pkgs.noto-fonts-emoji.override { x = 1; };\n  };\n"
+        "  fonts.packages = with pkgs; [ noto-fonts-emoji ];\n}\n")
+    plan = plan_fixes([module.parent], FROM, TO, kb=kb)
+    assert plan.files == []
+    assert len(plan.refused) == 2
+    assert all("defines `noto-fonts-emoji` itself" in r.reason for r in plan.refused)

@@ -40,6 +40,11 @@ def fix(ctx: FileContext, finding: Finding) -> Outcome:
                 and r.pos.end_byte == finding.pos.end_byte), None)
     if ref is None:
         return Refusal(finding, "the package reference was not found in the file")
+    overridden = change.old.split(".")[-1]
+    if _overrides(ctx.root, overridden):
+        return Refusal(finding, f"this file defines `{overridden}` itself (packageOverrides or "
+                                f"an overlay): renaming only its uses would drop that "
+                                f"definition; rename the definition and its uses together")
     node = _reference_node(ctx, ref)
     if node is None:
         return Refusal(finding, f"`inherit (pkgs) {change.old}` binds the old name: write "
@@ -130,3 +135,21 @@ def _written_names(ref: PackageRef, node: object) -> tuple[list[str], list[tuple
 def _same_names(written: list[str], wanted: list[str]) -> bool:
     return all(a == b or (_PYTHON_SET.match(a) is not None and _PYTHON_SET.match(b) is not None)
                for a, b in zip(written, wanted, strict=True))
+
+
+def _overrides(root: Node, name: str) -> bool:
+    """Whether a function in the file returns a set defining `name`:
+    `packageOverrides = pkgs: { name = ...; }` or an overlay `final: prev: { name = ...; }`."""
+    for node in syntax.walk(root):
+        if node.type != "function_expression":
+            continue
+        body = syntax.strip_parens(node.child_by_field_name("body"))
+        while body is not None and body.type == "function_expression":  # final: prev: ...
+            body = syntax.strip_parens(body.child_by_field_name("body"))
+        if body is None or body.type not in ("attrset_expression", "rec_attrset_expression"):
+            continue
+        for binding in syntax.bindings(body):
+            if binding.type == "binding" and syntax.attrpath_names(
+                    syntax.binding_attrpath(binding))[:1] == [name]:
+                return True
+    return False
