@@ -202,3 +202,27 @@ def test_a_numeric_system_state_version_makes_a_module_nix_darwin(tmp_path: Path
     contexts = {p.name: f.context for p, f in model.files.items()}
     assert contexts == {"macbook.nix": Context.DARWIN, "shared.nix": Context.DARWIN,
                         "box.nix": Context.NIXOS}
+
+
+def test_arguments_of_a_callpackage_file_are_package_references(
+        tmp_path: Path, kb_dir: Path) -> None:
+    """`{ lib, stdenv, noto-fonts-emoji }:` is filled by name from pkgs: the argument names
+    a package (a real configuration's callPackage'd script used wrapGAppsHook this way).
+    A module's arguments (`config`, `pkgs`, ...) are not packages."""
+    from nqd.analysis.engine import run_check
+    from nqd.releases import Release
+
+    write_tree(tmp_path, {
+        "configuration.nix": "{ pkgs, ... }: { environment.systemPackages = "
+                             "[ (pkgs.callPackage ./fonts.nix { }) ]; }\n",
+        "fonts.nix": "{ lib, stdenvNoCC, noto-fonts-emoji }:\n"
+                     "stdenvNoCC.mkDerivation {\n  name = \"f\";\n"
+                     "  buildInputs = [ noto-fonts-emoji ];\n}\n",
+        "module.nix": "{ config, noto-fonts-emoji, ... }: { }\n",
+    })
+    result = run_check([tmp_path], Release.parse("25.05"), Release.parse("25.11"))
+    found = [(f.rule, f.pos.path.name, f.pos.line, f.pos.column, f.fixable)
+             for f in result.findings if f.rule == "NQD201"]
+    assert found == [("NQD201", "fonts.nix", 1, 20, False)]
+    note = next(f.fix_note for f in result.findings if f.rule == "NQD201")
+    assert note is not None and "rename the argument and its uses" in note

@@ -133,7 +133,9 @@ class _Extractor:
             self.module(top, Context.UNKNOWN)
         self.module_lists()
         if not self.facts.lite:
-            ReferenceFinder(self.lines, self.facts.packages, self.facts.reads).walk(top)
+            finder = ReferenceFinder(self.lines, self.facts.packages, self.facts.reads)
+            finder.arguments(top)
+            finder.walk(top)
             self.assign_reference_contexts()
 
     def assign_reference_contexts(self) -> None:

@@ -25,7 +25,7 @@ from nqd.model.types import (
 from nqd.nix.parser import SyntaxProblem
 
 Record = tuple[Any, ...]
-FORMAT = 3  # bump when the tuple layout below changes
+FORMAT = 4  # bump when the tuple layout below changes
 _CONTEXTS = {context.value: context for context in Context}
 
 
@@ -40,7 +40,8 @@ def to_record(facts: FileFacts) -> Record:
          for p in facts.problems],
         [(o.path, o.context.value, o.pos_span, o.binding_span, o.attr_spans, o.value_span,
           o.value_type, o.literal, o.first_part, o.wrappers, o.is_set) for o in facts.options],
-        [(p.attr, p.span, p.via_with, p.context.value, p.via_inherit) for p in facts.packages],
+        [(p.attr, p.span, p.via_with, p.context.value, p.via_inherit, p.via_argument)
+         for p in facts.packages],
         [(r.kind, r.path, r.span, r.context.value, r.via_inherit) for r in facts.reads],
         [(i.name, i.url, _pos(i.pos), i.span, i.owner_repo, i.ref) for i in facts.flake_inputs],
         [(i.written, _pos(i.pos), i.context.value) for i in facts.imports],
@@ -66,8 +67,8 @@ def from_record(record: Record, path: Path, source: bytes) -> FileFacts:
                            first_part=first, wrappers=wrappers, is_set=is_set, lines=lines)
                  for (p, c, pos, binding, attrs, value, vtype, lit, first, wrappers, is_set)
                  in options],
-        packages=[PackageRef(attr, lines, span, via_with, contexts[c], inherited)
-                  for attr, span, via_with, c, inherited in packages],
+        packages=[PackageRef(attr, lines, span, via_with, contexts[c], inherited, argument)
+                  for attr, span, via_with, c, inherited, argument in packages],
         reads=[ReadRef(kind, p, lines, span, contexts[c], inherited)
                for kind, p, span, c, inherited in reads],
         flake_inputs=[FlakeInput(name, url, SourcePos(path, *pos), span, owner_repo, ref)

@@ -21,6 +21,9 @@ PACKAGE_METHODS = frozenset(
      "passthru", "meta", "version", "pname", "src", "outPath", "buildEnv", "env"}
 )
 _PKGS_READS = frozenset({"system", "hostPlatform", "buildPlatform", "targetPlatform"})
+# Arguments that make a file a module (or a shell/flake helper), not a callPackage'd package.
+_MODULE_ARGUMENTS = frozenset({"config", "options", "pkgs", "modulesPath", "osConfig",
+                               "nixosConfig", "darwinConfig", "inputs", "self"})
 # Outside `with pkgs;` scopes only selects on `pkgs` and `config` can be references.
 _REFERENCE_QUERY = """
 (select_expression expression: (variable_expression) @base (#any-of? @base "pkgs" "config")) @sel
@@ -59,6 +62,27 @@ class ReferenceFinder:
         self.lines = lines
         self.packages = packages  # found references are appended to these lists
         self.reads = reads
+
+    def arguments(self, top: Node) -> None:
+        """`{ lib, stdenv, wrapGAppsHook }:` at the top of a file that is no module (no
+        `config`, `pkgs`, `options` argument): the shape of a package `callPackage` fills
+        by name, so each argument names a package."""
+        top = strip_parens(top)
+        if top is None or top.type != "function_expression":
+            return
+        formals = top.child_by_field_name("formals")
+        if formals is None:
+            return
+        names = [(f.child_by_field_name("name"), f) for f in formals.named_children]
+        idents = [(n, f) for n, f in names if n is not None]
+        if any(n.text.decode() in _MODULE_ARGUMENTS for n, _ in idents):
+            return
+        for ident, formal in idents:
+            name = ident.text.decode()
+            if formal.child_by_field_name("default") is None and name not in _PKGS_READS:
+                self.packages.append(PackageRef(name, self.lines, (ident.start_byte,
+                                                ident.end_byte), False, Context.UNKNOWN,
+                                                via_argument=True))
 
     def walk(self, top: Node) -> None:
         """Selects on `pkgs`/`config` and `inherit (pkgs)` anywhere (found by a query, in C),

@@ -108,6 +108,7 @@ class PackageRef:
     via_with: bool
     context: Context
     via_inherit: bool = False  # `inherit (pkgs) foo;`: the binding's name is the old name too
+    via_argument: bool = False  # `{ foo, ... }:` of a file callPackage fills by name
 
     @property
     def pos(self) -> SourcePos:

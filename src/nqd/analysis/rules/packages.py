@@ -58,8 +58,11 @@ def check(ctx: RuleContext) -> Iterable[Finding]:
                            f"fails); use {change.new}, which the old alias pointed to")
             else:
                 message = f"package {name} was removed in {change.to_release}: {change.message}"
-            fixable = change.fixable and not ref.via_inherit
-            note = inherit_note(name, change.new) if ref.via_inherit and change.new else None
+            fixable = change.fixable and not (ref.via_inherit or ref.via_argument)
+            note = inherit_note(name, change.new) if ref.via_inherit and change.new else (
+                f"`{name}` is an argument of this file (callPackage passes packages by name): "
+                f"rename the argument and its uses to {change.new}"
+                if ref.via_argument and change.new else None)
             yield Finding(
                 rule=rule.id, rule_name=rule.name, severity=change.effective_severity,
                 pos=ref.pos, message=message, context=ref.context, replacement=change.new,
