@@ -166,3 +166,19 @@ def test_a_lock_older_than_nqd_knows_does_not_stop_the_check(
     _code, report, _ = _check(tmp_path, capsys)
     assert report is not None and (report["from"], report["to"]) == ("25.05", "25.11")
     assert "still locked to 24.11" in str(report["release_source"])
+
+
+def test_fix_twice_with_a_lock_older_than_nqd_knows_changes_nothing_the_second_time(
+        tmp_path: Path, kb_dir: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    write_tree(tmp_path, {"flake.nix": """
+        { inputs.nixpkgs.url = "github:NixOS/nixpkgs/nixos-25.05"; outputs = _: { }; }
+        """})
+    (tmp_path / "flake.lock").write_text(_lock("nixos-24.11"))
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+    assert main(["fix", str(tmp_path), "--write"]) == 0
+    assert "nixos-25.11" in (tmp_path / "flake.nix").read_text()
+    capsys.readouterr()
+    assert main(["fix", str(tmp_path), "--write"]) == 0
+    assert "nixos-25.11" in (tmp_path / "flake.nix").read_text()  # not moved on to 26.05
+    assert "nothing to fix mechanically" in capsys.readouterr().err

@@ -95,10 +95,14 @@ def run_check(
         detected = DetectedRelease(from_release, "--from")
     if detected.target is not None and to_release is None \
             and not _knows(kb, detected.release, detected.target):
-        # flake.lock is older than any release nqd knows (e.g. still 24.11 while the inputs
-        # say 25.05): the inputs' release is where this configuration is going to be.
-        detected = DetectedRelease(detected.target, f"{detected.source}; nqd knows nothing "
-                                   f"before {detected.target}, so it checks from there")
+        # flake.lock is older than any release nqd knows (still 24.11 while the inputs say
+        # 25.05 or, after a fix, 25.11): the upgrade runs from the oldest release nqd knows,
+        # so that a second `fix` finishes it instead of starting the next one.
+        oldest = min((Release.parse(a) for a, _ in kb.known_pairs()), default=detected.target)
+        start = max(oldest, detected.release)
+        note = f"{detected.source}; nqd knows nothing before {start}"
+        detected = DetectedRelease(start, note, target=detected.target) \
+            if start < detected.target else DetectedRelease(detected.target, note)
     source = detected.release
     target = to_release or detected.target or source.next()
     if target <= source:
