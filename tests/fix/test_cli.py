@@ -317,3 +317,19 @@ def test_a_package_the_file_overrides_itself_is_left_whole(
     assert plan.files == []
     assert len(plan.refused) == 2
     assert all("defines `noto-fonts-emoji` itself" in r.reason for r in plan.refused)
+
+
+def test_an_emptied_set_with_a_comment_about_it_stays(tmp_path: Path) -> None:
+    kb = _kb_with_renames(tmp_path, {f"services.xserver.displayManager.gdm.{name}":
+                                     f"services.displayManager.gdm.{name}"
+                                     for name in ("enable", "wayland")})
+    module = tmp_path / "cfg" / "configuration.nix"
+    module.parent.mkdir()
+    module.write_text(
+        "{ ... }:\n{\n  services = {\n    # the login screen\n    xserver = {\n"
+        "      displayManager.gdm = {\n        enable = true;\n        wayland = false;\n"
+        "      };\n    };\n  };\n}\n")
+    plan = plan_fixes([module.parent], FROM, TO, kb=kb)
+    after = plan.files[0].after.decode()
+    assert "# the login screen" in after  # never dropped
+    assert "services.displayManager.gdm" in after or "displayManager.gdm.enable" in after

@@ -3,9 +3,10 @@
 One relocation removes the set it empties itself (`relocate._emptied_holder`); when several
 fixes each move one binding out of the same set, none of them sees it become empty, and
 `xserver = { displayManager.gdm = { }; };` would be left behind. After a round, every
-binding whose value is an empty set (no bindings, no comments) that the round's input did
-not have is removed, with its own lines, until none is left. Sets the user wrote empty are
-kept: they are recognised by the chain of attribute paths that leads to them.
+binding whose value is an empty set (no bindings, no comments, no comment on the lines
+above it or after it) that the round's input did not have is removed, with its own lines,
+until none is left. Sets the user wrote empty are kept: they are recognised by the chain of
+attribute paths that leads to them.
 """
 
 from __future__ import annotations
@@ -29,7 +30,9 @@ def prune_emptied_sets(path: Path, before: bytes, after: bytes) -> bytes:
         for binding in _empty_set_bindings(after):
             if _chain(binding, after) in written_empty:
                 continue
-            (start, end), _, _ = removal_span(after, binding)
+            (start, end), comments, trailing = removal_span(after, binding)
+            if comments or trailing:
+                continue  # a comment about the set stays, and so does the set
             if start >= cursor:  # spans can touch when emptied sets stand side by side
                 edits.append(Edit(path, start, end, ""))
                 cursor = end
