@@ -182,3 +182,24 @@ def test_fix_twice_with_a_lock_older_than_nqd_knows_changes_nothing_the_second_t
     assert main(["fix", str(tmp_path), "--write"]) == 0
     assert "nixos-25.11" in (tmp_path / "flake.nix").read_text()  # not moved on to 26.05
     assert "nothing to fix mechanically" in capsys.readouterr().err
+
+
+def test_the_tree_is_walked_once_for_detection_and_model(
+        tmp_path: Path, kb_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from nqd.analysis.engine import run_check
+    from nqd.model import files
+
+    write_tree(tmp_path, {"flake.nix": """
+        { inputs.nixpkgs.url = "github:NixOS/nixpkgs/nixos-25.05"; outputs = _: { }; }
+        """, "hosts/a.nix": "{ ... }: { }\n"})
+    walks: list[Path] = []
+    real_walk = files._walk
+
+    def counting_walk(root: Path, *args: object) -> None:
+        walks.append(root)
+        real_walk(root, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(files, "_walk", counting_walk)
+    result = run_check([tmp_path])
+    assert str(result.from_release) == "25.05"
+    assert walks == [tmp_path.resolve()]

@@ -38,10 +38,9 @@ def rule_modules() -> list[ModuleType]:
     return load_modules("nqd.analysis.rules", RULE_MODULES)
 
 
-def _flakes_model(paths: Sequence[Path]) -> ConfigModel:
-    """The flake.nix files under `paths` (and their flake.lock) alone, for release
+def _flakes_model(files: Sequence[Path]) -> ConfigModel:
+    """The flake.nix files among `files` (and their flake.lock) alone, for release
     detection: their inputs are all it needs."""
-    files, _ = discover(list(paths))
     return build_model([f for f in files if f.name == "flake.nix"], follow_imports=False)
 
 
@@ -89,8 +88,9 @@ def run_check(
     (`nqd.model.facts_cache`)."""
     kb = kb or KnowledgeBase.load()
     modules = rule_modules()
+    discovered = discover(list(paths))  # once: release detection and the model share it
     if from_release is None:
-        detected = detect_release(_flakes_model(paths))
+        detected = detect_release(_flakes_model(discovered[0]))
     else:
         detected = DetectedRelease(from_release, "--from")
     if detected.target is not None and to_release is None \
@@ -116,7 +116,8 @@ def run_check(
     changes = tuple(kb.chained(source, target))
     interest = interest_of(changes, modules) if prefilter else None
     facts_cache = FactsCache.open(paths, interest) if cache else None
-    model = build_model(paths, jobs=jobs, interest=interest, cache=facts_cache)
+    model = build_model(paths, jobs=jobs, interest=interest, cache=facts_cache,
+                        discovered=discovered)
     context = RuleContext(model=model, from_release=source, to_release=target, changes=changes,
                           previous_text=previous_text or no_history)
     findings = _dedupe(f for module in modules for f in module.check(context))

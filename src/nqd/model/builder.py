@@ -44,16 +44,17 @@ _HM_ROOTS = frozenset({"home", "manual", "news", "accounts", "targets"})
 
 def build_model(paths: Iterable[Path], *, jobs: int | None = None,
                 interest: Interest | None = None, follow_imports: bool = True,
-                cache: FactsCache | None = None) -> ConfigModel:
+                cache: FactsCache | None = None,
+                discovered: tuple[list[Path], list[Diagnostic]] | None = None) -> ConfigModel:
     """The model of every `.nix` file under `paths` and (unless `follow_imports` is off)
     what they import. With an `interest`, files that mention none of its names are
     extracted lite (see `nqd.model.interest`): the model then holds what a check for those
     names needs. With a `cache`, unchanged files are not parsed again, and the cache is
-    saved at the end."""
+    saved at the end. `discovered`: what `discover(paths)` already returned."""
     _import_target_file.cache_clear()  # what the filesystem said to an earlier build
     roots = [Path(p) for p in paths]
-    files, diagnostics = discover(roots)
-    model = ConfigModel(roots=roots, diagnostics=diagnostics)
+    files, diagnostics = discovered if discovered is not None else discover(roots)
+    model = ConfigModel(roots=roots, diagnostics=list(diagnostics))
     facts = _extract_all(files, model.diagnostics, jobs, interest, cache)
     if follow_imports:
         _follow_imports(facts, model.diagnostics, interest, cache)
