@@ -47,7 +47,7 @@ def test_a_second_run_takes_every_file_from_the_cache_with_the_same_findings(
 def test_an_edited_file_is_parsed_again(tmp_path: Path, kb_dir: Path) -> None:
     tree = write_tree(tmp_path / "cfg", {
         "configuration.nix": "{ ... }: { imports = [ ./desktop.nix ]; }\n",
-        "desktop.nix": "{ ... }: { services.xserver.enable = true;  }\n",
+        "desktop.nix": "{ ... }: { services.xserver.enable = true;    }\n",
     })
     assert run_check([tree], FROM, cache=True).findings == ()
     # Same size, same mtime: only the bytes tell the edit apart.
