@@ -156,11 +156,16 @@ def _bump_url(
                               str(target)))
     if not edits:
         return None
-    new_url = url
-    for start, end in reversed(_stale_releases(url, target)):
-        new_url = new_url[:start] + str(target) + new_url[end:]
     line, _ = column_of(source, value.start_byte)
-    return InputBump(name, url, new_url, line, tuple(edits))
+    return InputBump(name, url, bumped_url(url, target), line, tuple(edits))
+
+
+def bumped_url(url: str, target: Release) -> str:
+    """`url` with the release of each release branch in it older than `target` moved to
+    `target` (`.../nixos-25.05` → `.../nixos-25.11`)."""
+    for start, end in reversed(_stale_releases(url, target)):
+        url = url[:start] + str(target) + url[end:]
+    return url
 
 
 def _stale_releases(text: str, target: Release) -> list[tuple[int, int]]:

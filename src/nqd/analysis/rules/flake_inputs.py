@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 
 from nqd.analysis.context import RuleContext
 from nqd.analysis.findings import Finding, Rule
+from nqd.analysis.flake_bump import bumped_url
 from nqd.analysis.releases import pins_release
 from nqd.knowledge.model import Evidence, Severity
-from nqd.model.types import FlakeInput
 
 OLD_RELEASE_INPUT = Rule(
     "NQD401", "flake-input-old-release", "A flake input still pins the old release branch.",
@@ -26,28 +25,16 @@ _EVIDENCE = (
     Evidence(url="https://nix.dev/manual/nix/stable/command-ref/new-cli/nix3-flake-update"),
     Evidence(url="https://nix-community.github.io/home-manager/#sec-upgrade-release"),
 )
-_REF_PART = re.compile(r"(nixos|nixpkgs|release|nix-darwin)-(\d{2}\.(?:05|11))")
-
-
-def bumped_url(flake_input: FlakeInput, target: str) -> str | None:
-    """The input's URL with its release ref moved to `target`, or None if it pins none."""
-    if pins_release(flake_input) is None or flake_input.ref is None:
-        return None
-    new_ref = _REF_PART.sub(lambda m: f"{m.group(1)}-{target}", flake_input.ref)
-    return flake_input.url.replace(flake_input.ref, new_ref, 1)
-
-
 def check(ctx: RuleContext) -> Iterable[Finding]:
     """Inputs of nixpkgs, Home Manager and nix-darwin that pin a release being upgraded
     from. An input pinned to an older release than that is kept on purpose (a second,
     older nixpkgs for one package) and left alone; other repositories' branches are
     theirs to name."""
-    target = str(ctx.to_release)
     for flake_input in ctx.model.flake_inputs():
         release = pins_release(flake_input)
         if release is None or not ctx.from_release <= release < ctx.to_release:
             continue
-        new_url = bumped_url(flake_input, target)
+        new_url = bumped_url(flake_input.url, ctx.to_release)
         yield Finding(
             OLD_RELEASE_INPUT.id, OLD_RELEASE_INPUT.name, Severity.WARNING, flake_input.pos,
             f"input {flake_input.name} pins {flake_input.ref}; the upgrade needs "
