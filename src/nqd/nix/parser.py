@@ -42,10 +42,45 @@ class ParsedFile:
 
 
 @cache
-def _parser() -> Any:
-    from tree_sitter_language_pack import get_parser
+def _language() -> Any:
+    """The Nix grammar of tree-sitter-language-pack, its extension module loaded by file:
+    importing the package first imports three grammars nqd does not use (about 20 ms, paid
+    by every check). Falls back to the package's own loader."""
+    from tree_sitter import Language
 
-    return get_parser("nix")
+    try:
+        return Language(_load_nix_binding().language())
+    except Exception:  # an unexpected package layout: the documented way
+        from tree_sitter_language_pack import get_language
+
+        return get_language("nix")
+
+
+def _load_nix_binding() -> Any:
+    import importlib.machinery
+    import importlib.util
+    import os
+
+    package = importlib.util.find_spec("tree_sitter_language_pack")
+    if package is None or not package.submodule_search_locations:
+        raise ImportError("tree-sitter-language-pack is not installed")
+    directory = os.path.join(next(iter(package.submodule_search_locations)), "bindings")
+    suffixes = importlib.machinery.EXTENSION_SUFFIXES
+    path = next(os.path.join(directory, f"nix{suffix}") for suffix in suffixes
+                if os.path.exists(os.path.join(directory, f"nix{suffix}")))
+    loader = importlib.machinery.ExtensionFileLoader("tree_sitter_language_pack.bindings.nix",
+                                                     path)
+    spec = importlib.util.spec_from_loader(loader.name, loader)
+    if spec is None:
+        raise ImportError(path)
+    return importlib.util.module_from_spec(spec)
+
+
+@cache
+def _parser() -> Any:
+    from tree_sitter import Parser
+
+    return Parser(_language())
 
 
 def parse(source: bytes) -> ParsedFile:
@@ -89,9 +124,8 @@ class LineIndex:
 def query(pattern: str) -> Any:
     """A compiled tree-sitter query over the Nix grammar (cached per pattern)."""
     from tree_sitter import Query
-    from tree_sitter_language_pack import get_language
 
-    return Query(get_language("nix"), pattern)
+    return Query(_language(), pattern)
 
 
 def captures(pattern: str, node: Node) -> dict[str, list[Node]]:
