@@ -9,6 +9,9 @@
    - warm: the facts cache holds every file from the previous run (nothing changed);
    - one file edited: a comment appended to one file before each run (the usual loop of
      edit, check; only that file is parsed again).
+   - floor: a Python process that only walks the tree, reads every file and parses it with
+     nqd's grammar, split over two forked processes: what any tree-sitter-based check costs
+     before it extracts anything.
 2. `nqd check examples/workstation` end to end, cold and warm.
 3. A probe of the machine: one CPU-bound Python process alone, then two at once (does the
    machine give two processes twice the CPU?).
@@ -64,6 +67,29 @@ def nix_files(tree: Path) -> list[str]:
     return sorted(out)
 
 
+# The floor: walk, read and parse only (nqd's grammar loading), the files dealt largest
+# first to two processes, as `nqd check` deals them.
+_FLOOR = """
+import os, sys
+from nqd.nix.parser import parse
+files = []
+for d, dirs, names in os.walk(sys.argv[1]):
+    dirs[:] = [x for x in dirs if not x.startswith(".")]
+    files += [os.path.join(d, n) for n in names if n.endswith(".nix")]
+sources = []
+for f in files:
+    with open(f, "rb") as h:
+        sources.append(h.read())
+sources.sort(key=len, reverse=True)
+child = os.fork()
+for source in sources[(1 if child else 0)::2]:
+    parse(source)
+if child:
+    os.waitpid(child, 0)
+else:
+    os._exit(0)
+"""
+
 _SPIN = "import time\ns=time.process_time()\nx=0\nfor i in range(6_000_000): x+=i\n"
 
 
@@ -108,6 +134,7 @@ def run(source_tree: Path, runs: int, work: Path) -> None:
     for i in range(runs):
         timed(reference, "ref", env, (0,))
         timed([*nqd, *tree_args, "--no-cache"], "cold", env)
+        timed([sys.executable, "-c", _FLOOR, str(tree)], "floor", env, (0,))
         timed([*nqd, *tree_args], "warm", env)
         with edited.open("a") as handle:
             handle.write(f"\n# edit {i}\n")
@@ -125,6 +152,7 @@ def run(source_tree: Path, runs: int, work: Path) -> None:
     rows = [
         ("ref", "`nix-instantiate --parse` (all files, one process)"),
         ("cold", "`nqd check TREE --from 25.11 --format json --no-cache` (cold)"),
+        ("floor", "floor: walk, read and tree-sitter parse only, two processes"),
         ("warm", "same, default (warm facts cache, no file changed)"),
         ("edited", "same, default, one file edited before each run"),
         ("example-cold", "`nqd check examples/workstation --no-cache`"),
