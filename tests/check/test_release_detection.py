@@ -203,3 +203,55 @@ def test_the_tree_is_walked_once_for_detection_and_model(
     result = run_check([tmp_path])
     assert str(result.from_release) == "25.05"
     assert walks == [tmp_path.resolve()]
+
+
+@pytest.mark.parametrize(("url", "release"), [
+    # NixOS channel tarballs, as NixOS/nix's own flake pins nixpkgs (NixOS/nix#14669).
+    ("https://channels.nixos.org/nixos-25.05/nixexprs.tar.xz", "25.05"),
+    ("https://nixos.org/channels/nixos-25.05-small/nixexprs.tar.xz", "25.05"),
+    # FlakeHub: the minor version is the release (0.2505.* is nixos-25.05).
+    ("https://flakehub.com/f/NixOS/nixpkgs/0.2505.*.tar.gz", "25.05"),
+    ("https://flakehub.com/f/NixOS/nixpkgs/0.2505", "25.05"),
+    ("https://flakehub.com/f/NixOS/nixpkgs/=0.2505.812345", "25.05"),
+])
+def test_channel_tarballs_and_flakehub_versions_name_a_release(
+        url: str, release: str, tmp_path: Path, kb_dir: Path,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    write_tree(tmp_path, {"flake.nix": f"""
+        {{ inputs.nixpkgs.url = "{url}"; outputs = _: {{ }}; }}
+        """})
+    _code, report, _ = _check(tmp_path, capsys)
+    assert report is not None and report["from"] == release
+    assert _input_findings(report) == ["nixpkgs"]
+
+
+@pytest.mark.parametrize(("url", "said"), [
+    ("https://flakehub.com/f/NixOS/nixpkgs/0.1", "follows 0.1"),
+    ("https://flakehub.com/f/NixOS/nixpkgs/0.1.*.tar.gz", "follows 0.1.*"),
+    ("https://channels.nixos.org/nixos-unstable/nixexprs.tar.xz", "follows nixos-unstable"),
+    ("https://flakehub.com/f/NixOS/nixpkgs/*", "`*` moves to each new stable release"),
+])
+def test_flakehub_unstable_and_moving_versions_ask_for_from(
+        url: str, said: str, tmp_path: Path, kb_dir: Path,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    write_tree(tmp_path, {"flake.nix": f"""
+        {{ inputs.nixpkgs.url = "{url}"; outputs = _: {{ }}; }}
+        """})
+    code, report, err = _check(tmp_path, capsys)
+    assert code == 2 and report is None
+    assert said in err and "--from" in err and len(err.strip().splitlines()) == 1
+
+
+def test_a_flakehub_upgrade_under_way_reads_the_percent_encoded_lock(
+        tmp_path: Path, kb_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """flake.lock keeps FlakeHub URLs percent-encoded (`0.2505.%2A`)."""
+    write_tree(tmp_path, {"flake.nix": """
+        { inputs.nixpkgs.url = "https://flakehub.com/f/NixOS/nixpkgs/0.2511.*"; outputs = _: { }; }
+        """})
+    original = {"type": "tarball", "url": "https://flakehub.com/f/NixOS/nixpkgs/0.2505.%2A"}
+    (tmp_path / "flake.lock").write_text(json.dumps(
+        {"nodes": {"root": {"inputs": {"nixpkgs": "nixpkgs"}},
+                   "nixpkgs": {"original": original}}, "root": "root", "version": 7}))
+    _code, report, _ = _check(tmp_path, capsys)
+    assert report is not None and (report["from"], report["to"]) == ("25.05", "25.11")
+    assert "still locked to 25.05" in str(report["release_source"])

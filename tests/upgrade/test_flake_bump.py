@@ -143,3 +143,25 @@ def test_bump_changes_only_stale_release_numbers(
     expected = sum(1 for rel in pinned.values()
                    if rel < release and (since is None or rel >= since))
     assert len(plan_input_bumps(Path("flake.nix"), source, release)) == expected
+
+
+@pytest.mark.parametrize(("url", "bumped"), [
+    ("https://channels.nixos.org/nixos-25.05/nixexprs.tar.xz",
+     "https://channels.nixos.org/nixos-25.11/nixexprs.tar.xz"),
+    ("https://flakehub.com/f/NixOS/nixpkgs/0.2505.*.tar.gz",
+     "https://flakehub.com/f/NixOS/nixpkgs/0.2511.*.tar.gz"),
+    ("https://flakehub.com/f/nix-community/home-manager/0.2505",
+     "https://flakehub.com/f/nix-community/home-manager/0.2511"),
+    # A pinned patch number means nothing in the new release: its newest patch instead.
+    ("https://flakehub.com/f/NixOS/nixpkgs/=0.2505.812345",
+     "https://flakehub.com/f/NixOS/nixpkgs/0.2511"),
+    ("https://flakehub.com/f/NixOS/nixpkgs/0.1", None),  # unstable: not a release pin
+    ("https://example.org/f/NixOS/nixpkgs/0.2505", None),  # not FlakeHub
+])
+def test_channel_and_flakehub_urls_are_bumped(url: str, bumped: str | None) -> None:
+    source = f'{{\n  inputs.nixpkgs.url = "{url}";\n  outputs = _: {{ }};\n}}\n'.encode()
+    bumps = plan_input_bumps(Path("flake.nix"), source, R2511)
+    assert [b.new_url for b in bumps] == ([bumped] if bumped else [])
+    out = bumped_source(Path("flake.nix"), source, R2511)
+    assert out == (source.replace(url.encode(), bumped.encode()) if bumped else source)
+    assert bumped_source(Path("flake.nix"), out, R2511) == out

@@ -2,8 +2,11 @@
 
 Only `inputs.<name>.url` bindings with a static string value are touched, and inside
 them only the release number of a branch ref (`nixos-YY.MM`, `nixos-YY.MM-small`,
-`nixpkgs-YY.MM-darwin`, `release-YY.MM`, `nix-darwin-YY.MM`). Everything else in the
-file keeps its bytes. The URL value (not the Nix source) is matched with a pattern.
+`nixpkgs-YY.MM-darwin`, `release-YY.MM`, `nix-darwin-YY.MM`, a channel tarball's
+`nixos-YY.MM`) or a FlakeHub version (`0.YYMM`, `0.YYMM.*`; a pinned `=0.YYMM.N` becomes
+`0.YYMM`, the newest of the new release, since its patch number means nothing there).
+Everything else in the file keeps its bytes. The URL value (not the Nix source) is
+matched with a pattern.
 """
 
 from __future__ import annotations
@@ -24,6 +27,10 @@ from nqd.releases import Release
 _BRANCH = re.compile(
     r"(?<![A-Za-z0-9.])(?P<branch>nixos|nixpkgs|release|nix-darwin)-(?P<release>\d{2}\.\d{2})"
     r"(?=$|[-/?&#])"
+)
+# A FlakeHub version in a `flakehub.com/f/OWNER/REPO/VERSION` path segment.
+_FLAKEHUB_VERSION = re.compile(
+    r"(?<=/)(?P<version>[=~^]?0\.(?P<release>\d{2}(?:05|11))(?P<patch>\.\d+)?)(?=$|[./?#])"
 )
 _ATTRSETS = ("attrset_expression", "rec_attrset_expression")
 
@@ -150,10 +157,10 @@ def _bump_url(
         if fragment.type != "string_fragment":
             continue
         text = fragment.text.decode("utf-8", "replace")
-        for start, end in _stale_releases(text, target):
+        for start, end, replacement in _stale_releases(text, target):
             byte_start = fragment.start_byte + len(text[:start].encode())
             edits.append(Edit(path, byte_start, byte_start + len(text[start:end].encode()),
-                              str(target)))
+                              replacement))
     if not edits:
         return None
     line, _ = column_of(source, value.start_byte)
@@ -163,13 +170,14 @@ def _bump_url(
 def bumped_url(url: str, target: Release) -> str:
     """`url` with the release of each release branch in it older than `target` moved to
     `target` (`.../nixos-25.05` → `.../nixos-25.11`)."""
-    for start, end in reversed(_stale_releases(url, target)):
-        url = url[:start] + str(target) + url[end:]
+    for start, end, replacement in reversed(_stale_releases(url, target)):
+        url = url[:start] + replacement + url[end:]
     return url
 
 
-def _stale_releases(text: str, target: Release) -> list[tuple[int, int]]:
-    """Character spans of release numbers in branch names older than `target`."""
+def _stale_releases(text: str, target: Release) -> list[tuple[int, int, str]]:
+    """Character spans of releases older than `target` in branch names and FlakeHub
+    versions, each with its replacement."""
     spans = []
     for match in _BRANCH.finditer(text):
         try:
@@ -177,5 +185,15 @@ def _stale_releases(text: str, target: Release) -> list[tuple[int, int]]:
         except NqdError:
             continue
         if current < target:
-            spans.append(match.span("release"))
-    return spans
+            spans.append((*match.span("release"), str(target)))
+    if "flakehub.com/" in text:
+        for match in _FLAKEHUB_VERSION.finditer(text):
+            digits = match.group("release")
+            if Release.parse(f"{digits[:2]}.{digits[2:]}") >= target:
+                continue
+            new = f"{target.year:02d}{target.month:02d}"
+            if match.group("patch") or match.group("version")[0] in "=~^":
+                spans.append((*match.span("version"), f"0.{new}"))
+            else:
+                spans.append((*match.span("release"), new))
+    return sorted(spans)

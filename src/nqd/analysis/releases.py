@@ -26,6 +26,10 @@ from nqd.releases import Release
 # Home Manager (release-25.05) and nix-darwin (nix-darwin-25.05).
 _REF = re.compile(
     r"^(?:nixos|nixpkgs|release|nix-darwin)-(\d{2}\.(?:05|11))(?:-small|-darwin)?$")
+# FlakeHub versions of those flakes: minor version YYMM is the release (`0.2505.*`,
+# `=0.2505.812345`), minor 1 follows nixos-unstable (`0.1`, `0.1.*`).
+_FLAKEHUB_RELEASE = re.compile(r"^[=~^]?0\.(\d{2})(05|11)(?:\.|$)")
+_FLAKEHUB_UNSTABLE = re.compile(r"^[=~^]?0\.1(?:\.|$)")
 NIXPKGS = "nixos/nixpkgs"
 RELEASE_REPOS = frozenset({NIXPKGS, "nix-community/home-manager", "lnl7/nix-darwin",
                            "nix-darwin/nix-darwin"})
@@ -41,8 +45,20 @@ class DetectedRelease:
 
 
 def release_of_ref(ref: str | None) -> Release | None:
+    """The release a branch (`nixos-25.05`) or FlakeHub version (`0.2505.*`) names."""
     match = _REF.match(ref or "")
-    return Release.parse(match.group(1)) if match else None
+    if match:
+        return Release.parse(match.group(1))
+    match = _FLAKEHUB_RELEASE.match(ref or "")
+    return Release.parse(f"{match.group(1)}.{match.group(2)}") if match else None
+
+
+def follows_unstable(flake_input: FlakeInput) -> bool:
+    """Whether a nixpkgs input follows a development branch, not a release."""
+    ref = flake_input.ref
+    if ref is None:  # the default branch; a FlakeHub URL without a version names none
+        return "flakehub.com/" not in flake_input.url
+    return ref in _UNSTABLE or bool(_FLAKEHUB_UNSTABLE.match(ref))
 
 
 def pins_release(flake_input: FlakeInput) -> Release | None:
@@ -84,7 +100,7 @@ def _from_flake(inputs: list[FlakeInput], locked: list[LockedInput]) -> Detected
     if primary is not None:
         candidates = [primary, *(i for i in inputs if i is not primary
                                  and (i.owner_repo or "").lower() in _COMPANIONS)]
-        if (primary.owner_repo or "").lower() == NIXPKGS and primary.ref in (None, *_UNSTABLE):
+        if (primary.owner_repo or "").lower() == NIXPKGS and follows_unstable(primary):
             raise UsageError(
                 f"flake input nixpkgs follows {primary.ref or 'the default branch'} "
                 f"({primary.pos}), not a release: nqd checks the move from one release to "
@@ -106,10 +122,12 @@ def _from_flake(inputs: list[FlakeInput], locked: list[LockedInput]) -> Detected
                                           f"to {still}; {source} asks for {release}",
                                    target=release)
         return DetectedRelease(release, source)
-    if primary is not None:  # a fork, a commit, FlakeHub: other nixpkgs inputs say nothing
+    if primary is not None:  # a fork, a commit, FlakeHub `*`: other nixpkgs inputs say nothing
+        moving = " (FlakeHub's `*` moves to each new stable release)" \
+            if primary.ref == "*" else ""
         raise UsageError(
             f"flake input nixpkgs ({primary.url}, {primary.pos}) names no NixOS release "
-            f"branch nqd can read, nor do Home Manager or nix-darwin inputs; pass --from "
+            f"nqd can read{moving}, nor do Home Manager or nix-darwin inputs; pass --from "
             f"RELEASE (e.g. --from 25.05)")
     return None
 
