@@ -255,3 +255,102 @@ def test_a_flakehub_upgrade_under_way_reads_the_percent_encoded_lock(
     _code, report, _ = _check(tmp_path, capsys)
     assert report is not None and (report["from"], report["to"]) == ("25.05", "25.11")
     assert "still locked to 25.05" in str(report["release_source"])
+
+
+NIV = """{
+    "home-manager": {
+        "branch": "release-25.05",
+        "owner": "nix-community",
+        "repo": "home-manager"
+    },
+    "nixpkgs-unstable": {"branch": "nixos-unstable", "owner": "NixOS", "repo": "nixpkgs"},
+    "nixpkgs": {
+        "branch": "nixos-25.05",
+        "owner": "NixOS",
+        "repo": "nixpkgs"
+    }
+}
+"""
+CONFIG = '{ ... }: { services.logind.extraConfig = "x"; system.stateVersion = "25.05"; }\n'
+
+
+def _pin_findings(report: dict[str, object] | None) -> list[tuple[str, int, str]]:
+    assert report is not None
+    findings = report["findings"]
+    assert isinstance(findings, list)
+    return [(Path(f["location"]["path"]).name, f["location"]["line"], f["message"])
+            for f in findings if f["rule"] == "NQD402"]
+
+
+def test_niv_pins_name_the_release_and_say_how_to_move_them(
+        tmp_path: Path, kb_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """No flake: niv's nix/sources.json pins nixpkgs (README of nmattia/niv)."""
+    write_tree(tmp_path, {"configuration.nix": CONFIG, "nix/sources.json": NIV})
+    code, report, _ = _check(tmp_path, capsys)
+    assert code == 1 and report is not None and report["from"] == "25.05"
+    assert "niv pin nixpkgs (nixos-25.05)" in str(report["release_source"])
+    assert _pin_findings(report) == [
+        ("sources.json", 3, "niv pin home-manager follows release-25.05; the upgrade needs "
+         f"release-25.11: run `niv update home-manager -b release-25.11` in {tmp_path}"),
+        ("sources.json", 9, "niv pin nixpkgs follows nixos-25.05; the upgrade needs "
+         f"nixos-25.11: run `niv update nixpkgs -b nixos-25.11` in {tmp_path}"),
+    ]
+    summary = report["summary"]
+    assert isinstance(summary, dict) and summary["files"] == 2  # configuration.nix, pins
+
+
+@pytest.mark.parametrize(("pin", "command"), [
+    ({"type": "Channel", "name": "nixos-25.05", "url": "u", "hash": "h"},
+     "npins add channel nixos-25.11 --name nixpkgs"),
+    ({"type": "Git", "repository": {"type": "GitHub", "owner": "NixOS", "repo": "nixpkgs"},
+      "branch": "nixos-25.05", "revision": "r", "url": "u", "hash": "h"},
+     "npins add github NixOS nixpkgs -b nixos-25.11 --name nixpkgs"),
+])
+def test_npins_pins_name_the_release_too(
+        pin: dict[str, object], command: str, tmp_path: Path, kb_dir: Path,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """npins/sources.json: channel and GitHub pins (README of andir/npins)."""
+    sources = json.dumps({"pins": {"nixpkgs": pin}, "version": 5}, indent=2)
+    write_tree(tmp_path, {"configuration.nix": CONFIG, "npins/sources.json": sources})
+    _code, report, _ = _check(tmp_path, capsys)
+    assert report is not None and report["from"] == "25.05"
+    [(name, line, message)] = _pin_findings(report)
+    key = '"name": "nixos-25.05"' if pin["type"] == "Channel" else '"branch": "nixos-25.05"'
+    assert name == "sources.json" and sources.splitlines()[line - 1].strip().startswith(key)
+    assert f"`{command}`" in message
+
+
+def test_an_unstable_nixpkgs_pin_asks_for_from_and_a_flake_comes_first(
+        tmp_path: Path, kb_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    sources = json.dumps({"pins": {"nixpkgs": {"type": "Channel", "name": "nixpkgs-unstable"}},
+                          "version": 5})
+    write_tree(tmp_path, {"configuration.nix": CONFIG, "npins/sources.json": sources})
+    code, report, err = _check(tmp_path, capsys)
+    assert code == 2 and report is None
+    assert "npins pin nixpkgs follows nixpkgs-unstable" in err and "--from" in err
+    write_tree(tmp_path, {"flake.nix": """
+        { inputs.nixpkgs.url = "github:NixOS/nixpkgs/nixos-25.05"; outputs = _: { }; }
+        """})
+    _code, report, _ = _check(tmp_path, capsys)
+    assert report is not None and "flake input nixpkgs" in str(report["release_source"])
+
+
+def test_a_broken_pin_file_is_one_line_and_the_check_goes_on(
+        tmp_path: Path, kb_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    write_tree(tmp_path, {"configuration.nix": CONFIG, "nix/sources.json": '{"nixpkgs": {'})
+    code, report, err = _check(tmp_path, capsys, "--from", "25.05")
+    assert code == 1 and report is not None
+    assert "cannot read niv's pins" in err and len(err.strip().splitlines()) == 1
+    assert "NQD102" in {f["rule"] for f in report["findings"]}  # type: ignore[index, union-attr]
+
+
+def test_fix_lists_pins_for_their_tools_and_leaves_them_alone(
+        tmp_path: Path, kb_dir: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    write_tree(tmp_path, {"configuration.nix": CONFIG, "nix/sources.json": NIV})
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+    main(["fix", str(tmp_path), "--write"])
+    err = capsys.readouterr().err
+    assert "by hand" in err and "sources.json:9  NQD402" in err
+    assert "`niv update nixpkgs -b nixos-25.11`" in err
+    assert (tmp_path / "nix/sources.json").read_text() == NIV

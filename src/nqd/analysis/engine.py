@@ -18,6 +18,7 @@ from nqd.model.builder import build_model
 from nqd.model.facts_cache import FactsCache
 from nqd.model.files import discover
 from nqd.model.interest import Interest
+from nqd.model.pins import read_pins
 from nqd.model.types import ConfigModel, Diagnostic
 from nqd.modules import load_modules
 from nqd.releases import Release, hops
@@ -89,8 +90,9 @@ def run_check(
     kb = kb or KnowledgeBase.load()
     modules = rule_modules()
     discovered = discover(list(paths))  # once: release detection and the model share it
+    pins, pin_problems = read_pins(paths)
     if from_release is None:
-        detected = detect_release(_flakes_model(discovered[0]))
+        detected = detect_release(_flakes_model(discovered[0]), pins=pins)
     else:
         detected = DetectedRelease(from_release, "--from")
     if detected.target is not None and to_release is None \
@@ -118,6 +120,8 @@ def run_check(
     facts_cache = FactsCache.open(paths, interest) if cache else None
     model = build_model(paths, jobs=jobs, interest=interest, cache=facts_cache,
                         discovered=discovered)
+    model.pinned_sources.extend(pins)
+    model.diagnostics.extend(pin_problems)
     context = RuleContext(model=model, from_release=source, to_release=target, changes=changes,
                           previous_text=previous_text or no_history)
     findings = _dedupe(f for module in modules for f in module.check(context))

@@ -1,5 +1,9 @@
 """Which release a configuration is on: its pins, else the running system.
 
+Flake inputs come first, then niv's or npins' pins (`nqd.model.pins`) for configurations
+without a flake, with the same rules: the pin named `nixpkgs` decides, Home Manager's or
+nix-darwin's may speak for it, an unstable branch or channel is no release.
+
 The top-level flake decides (the one nearest the checked path; flakes below it are often
 tools or pinned helpers): its input named `nixpkgs`, or Home Manager's or nix-darwin's,
 which are released in step with it; without an input named `nixpkgs`, any nixpkgs input.
@@ -19,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from nqd.errors import UsageError
-from nqd.model.types import ConfigModel, FlakeInput, LockedInput
+from nqd.model.types import ConfigModel, FlakeInput, LockedInput, PinnedSource
 from nqd.releases import Release
 
 # Release branches of nixpkgs (nixos-25.05, nixos-25.05-small, nixpkgs-25.05-darwin),
@@ -53,11 +57,11 @@ def release_of_ref(ref: str | None) -> Release | None:
     return Release.parse(f"{match.group(1)}.{match.group(2)}") if match else None
 
 
-def follows_unstable(flake_input: FlakeInput) -> bool:
-    """Whether a nixpkgs input follows a development branch, not a release."""
-    ref = flake_input.ref
+def follows_unstable(source: FlakeInput | PinnedSource) -> bool:
+    """Whether a nixpkgs input or pin follows a development branch, not a release."""
+    ref = source.ref
     if ref is None:  # the default branch; a FlakeHub URL without a version names none
-        return "flakehub.com/" not in flake_input.url
+        return not isinstance(source, FlakeInput) or "flakehub.com/" not in source.url
     return ref in _UNSTABLE or bool(_FLAKEHUB_UNSTABLE.match(ref))
 
 
@@ -68,8 +72,8 @@ def pins_release(flake_input: FlakeInput) -> Release | None:
     return release_of_ref(flake_input.ref)
 
 
-def detect_release(model: ConfigModel, os_release: Path = Path("/etc/os-release")) \
-        -> DetectedRelease:
+def detect_release(model: ConfigModel, os_release: Path = Path("/etc/os-release"),
+                   pins: list[PinnedSource] | None = None) -> DetectedRelease:
     """The release the configuration pins (see module doc), else the running NixOS.
     `system.stateVersion` is deliberately never used: it is the release first installed,
     not the one running."""
@@ -86,12 +90,16 @@ def detect_release(model: ConfigModel, os_release: Path = Path("/etc/os-release"
             if release and (locked.owner_repo or "").lower() == wanted:
                 return DetectedRelease(release, f"flake.lock input {locked.name} "
                                                 f"(original.ref {locked.ref})")
+    pinned = _from_pins(pins or [])
+    if pinned is not None:
+        return pinned
     running = _running_nixos(os_release)
     if running:
         return DetectedRelease(running, f"running system ({os_release})")
     raise UsageError(
-        "cannot tell which NixOS release this configuration is on: no flake input pins a "
-        "release branch and this is not a NixOS system; pass --from RELEASE (e.g. --from 25.05)"
+        "cannot tell which NixOS release this configuration is on: no flake input, niv or "
+        "npins pin names a release branch and this is not a NixOS system; pass --from "
+        "RELEASE (e.g. --from 25.05)"
     )
 
 
@@ -129,6 +137,28 @@ def _from_flake(inputs: list[FlakeInput], locked: list[LockedInput]) -> Detected
             f"flake input nixpkgs ({primary.url}, {primary.pos}) names no NixOS release "
             f"nqd can read{moving}, nor do Home Manager or nix-darwin inputs; pass --from "
             f"RELEASE (e.g. --from 25.05)")
+    return None
+
+
+def _from_pins(pins: list[PinnedSource]) -> DetectedRelease | None:
+    """The same choice as for flake inputs, among niv's or npins' pins."""
+    primary = next((p for p in pins if p.name == "nixpkgs"
+                    and (p.owner_repo or "").lower() == NIXPKGS), None)
+    if primary is not None:
+        if follows_unstable(primary):
+            raise UsageError(
+                f"{primary.tool} pin nixpkgs follows {primary.ref} ({primary.pos}), not a "
+                f"release: nqd checks the move from one release to the next; pass --from "
+                f"RELEASE (e.g. --from 25.11) for the release to start from")
+        candidates = [primary, *(p for p in pins
+                                 if (p.owner_repo or "").lower() in _COMPANIONS)]
+    else:
+        candidates = sorted((p for p in pins if (p.owner_repo or "").lower() in RELEASE_REPOS),
+                            key=lambda p: ((p.owner_repo or "").lower() != NIXPKGS, str(p.pos)))
+    for pin in candidates:
+        release = release_of_ref(pin.ref)
+        if release is not None:
+            return DetectedRelease(release, f"{pin.tool} pin {pin.name} ({pin.ref}) at {pin.pos}")
     return None
 
 

@@ -109,6 +109,9 @@ def plan_fixes(
         handled = {id(o.finding) for o in final}
         plan.manual = [shadow.unshadow(f) for f in result.findings
                        if id(f) not in handled and _selected(f, only)]
+    # Findings in files that are no Nix (niv's and npins' pins): their tools move them.
+    plan.manual += [f for f in first.findings
+                    if f.pos.path not in originals and _selected(f, only)]
     plan.files = [FileChange(p, originals[p], texts[p]) for p in sorted(texts)
                   if texts[p] != originals[p]]
     return plan

@@ -154,6 +154,19 @@ class LockedInput:
 
 
 @dataclass(frozen=True)
+class PinnedSource:
+    """A source pinned by niv (`nix/sources.json`) or npins (`npins/sources.json`): the
+    branch or channel it follows, and where that is written."""
+
+    tool: str  # "niv" or "npins"
+    name: str
+    owner_repo: str | None
+    ref: str | None  # the branch, or the channel name of an npins channel pin
+    channel: bool  # an npins channel pin (`npins add channel`)
+    pos: SourcePos
+
+
+@dataclass(frozen=True)
 class Diagnostic:
     """A problem with the input itself (syntax error, unreadable file, missing import)."""
 
@@ -183,6 +196,7 @@ class ConfigModel:
     roots: list[Path]
     files: dict[Path, FileModel] = field(default_factory=dict)
     locked_inputs: list[LockedInput] = field(default_factory=list)
+    pinned_sources: list[PinnedSource] = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)
     _by_root: dict[str | None, list[OptionDef]] | None = field(default=None, repr=False)
 

@@ -27,7 +27,8 @@ def summary(result: CheckResult) -> dict[str, int]:
         "warning": counts.get(Severity.WARNING.value, 0),
         "info": counts.get(Severity.INFO.value, 0),
         "fixable": sum(1 for f in result.findings if f.fixable),
-        "files": len(result.model.files),
+        "files": len(result.model.files)  # checked: .nix files and niv/npins pin files
+        + len({pin.pos.path for pin in result.model.pinned_sources}),
     }
 
 

@@ -61,9 +61,10 @@ def render(result: CheckResult) -> str:
         "",
         "### Configuration updates",
         "",
-        f"- {_box('NQD401' not in rules_hit)} Flake inputs moved to `nixos-{target}` and "
-        f"`release-{target}` (nixpkgs and Home Manager together), then "
-        "`nix flake update --flake PATH` (the path goes after `--flake`).",
+        f"- {_box(not rules_hit & {'NQD401', 'NQD402'})} Flake inputs moved to "
+        f"`nixos-{target}` and `release-{target}` (nixpkgs and Home Manager together), then "
+        "`nix flake update --flake PATH` (the path goes after `--flake`); without a flake, "
+        "niv's or npins' pins moved with their own tool.",
         f"- {_box('NQD501' not in rules_hit)} `stateVersion` left unchanged ({kept}). Never "
         f"raise it on an upgrade: it keeps the stateful defaults of the first install (for "
         f"example PostgreSQL 17 is the default only for stateVersion >= 25.11 and cannot read "
