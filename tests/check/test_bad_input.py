@@ -166,8 +166,8 @@ def test_no_release_anywhere_asks_for_from(tmp_path: Path, kb_dir: Path,
     real = releases.detect_release
     monkeypatch.setattr(
         releases, "detect_release",
-        lambda model, os_release=tmp_path / "os-release", pins=None:
-        real(model, os_release, pins))
+        lambda model, os_release=tmp_path / "os-release", pins=None, pinning_files=None:
+        real(model, os_release, pins, pinning_files))
     import nqd.analysis.engine as engine
 
     monkeypatch.setattr(engine, "detect_release", releases.detect_release)

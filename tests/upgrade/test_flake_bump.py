@@ -148,6 +148,8 @@ def test_bump_changes_only_stale_release_numbers(
 @pytest.mark.parametrize(("url", "bumped"), [
     ("https://channels.nixos.org/nixos-25.05/nixexprs.tar.xz",
      "https://channels.nixos.org/nixos-25.11/nixexprs.tar.xz"),
+    ("https://github.com/NixOS/nixpkgs/archive/nixos-25.05.tar.gz",  # was read, not bumped
+     "https://github.com/NixOS/nixpkgs/archive/nixos-25.11.tar.gz"),
     ("https://flakehub.com/f/NixOS/nixpkgs/0.2505.*.tar.gz",
      "https://flakehub.com/f/NixOS/nixpkgs/0.2511.*.tar.gz"),
     ("https://flakehub.com/f/nix-community/home-manager/0.2505",

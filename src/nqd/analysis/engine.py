@@ -16,7 +16,7 @@ from nqd.knowledge.loader import KnowledgeBase
 from nqd.knowledge.model import Change, Kind
 from nqd.model.builder import build_model
 from nqd.model.facts_cache import FactsCache
-from nqd.model.files import discover
+from nqd.model.files import discover, read_source
 from nqd.model.interest import Interest
 from nqd.model.pins import read_pins
 from nqd.model.types import ConfigModel, Diagnostic
@@ -43,6 +43,18 @@ def _flakes_model(files: Sequence[Path]) -> ConfigModel:
     """The flake.nix files among `files` (and their flake.lock) alone, for release
     detection: their inputs are all it needs."""
     return build_model([f for f in files if f.name == "flake.nix"], follow_imports=False)
+
+
+def _pinning_model(files: Sequence[Path]) -> ConfigModel:
+    """The `.nix` files that may pin a release outside flakes and niv/npins (they name
+    `fetchTarball`, `fetchGit` or `autoUpgrade`), for release detection."""
+    wanted = (b"fetchTarball", b"fetchGit", b"autoUpgrade")
+    pinning = []
+    for path in files:
+        source, _ = read_source(path)
+        if source is not None and any(word in source.source for word in wanted):
+            pinning.append(path)
+    return build_model(pinning, follow_imports=False)
 
 
 def _knows(kb: KnowledgeBase, source: Release, target: Release) -> bool:
@@ -92,7 +104,8 @@ def run_check(
     discovered = discover(list(paths))  # once: release detection and the model share it
     pins, pin_problems = read_pins(paths)
     if from_release is None:
-        detected = detect_release(_flakes_model(discovered[0]), pins=pins)
+        detected = detect_release(_flakes_model(discovered[0]), pins=pins,
+                                  pinning_files=lambda: _pinning_model(discovered[0]))
     else:
         detected = DetectedRelease(from_release, "--from")
     if detected.target is not None and to_release is None \

@@ -26,7 +26,7 @@ from nqd.releases import Release
 # A branch name carrying a release, bounded by URL separators.
 _BRANCH = re.compile(
     r"(?<![A-Za-z0-9.])(?P<branch>nixos|nixpkgs|release|nix-darwin)-(?P<release>\d{2}\.\d{2})"
-    r"(?=$|[-/?&#])"
+    r"(?=$|[-/?&#]|\.tar\b|\.zip\b)"  # GitHub archives: .../release-25.05.tar.gz
 )
 # A FlakeHub version in a `flakehub.com/f/OWNER/REPO/VERSION` path segment.
 _FLAKEHUB_VERSION = re.compile(
@@ -152,19 +152,26 @@ def _bump_url(
     url = syntax.static_string(value)
     if url is None or value.type != "string_expression":
         return None
-    edits: list[Edit] = []
-    for fragment in value.named_children:
-        if fragment.type != "string_fragment":
-            continue
-        text = fragment.text.decode("utf-8", "replace")
-        for start, end, replacement in _stale_releases(text, target):
-            byte_start = fragment.start_byte + len(text[:start].encode())
-            edits.append(Edit(path, byte_start, byte_start + len(text[start:end].encode()),
-                              replacement))
+    edits = literal_release_edits(path, value, target)
     if not edits:
         return None
     line, _ = column_of(source, value.start_byte)
     return InputBump(name, url, bumped_url(url, target), line, tuple(edits))
+
+
+def literal_release_edits(path: Path, literal: Node, target: Release) -> list[Edit]:
+    """Edits moving each release older than `target` named in a string literal's text
+    (or a URI literal's) to `target`; escapes and interpolations are left alone."""
+    pieces = [literal] if literal.type == "uri_expression" else \
+        [f for f in literal.named_children if f.type == "string_fragment"]
+    edits: list[Edit] = []
+    for piece in pieces:
+        text = piece.text.decode("utf-8", "replace")
+        for start, end, replacement in _stale_releases(text, target):
+            byte_start = piece.start_byte + len(text[:start].encode())
+            edits.append(Edit(path, byte_start, byte_start + len(text[start:end].encode()),
+                              replacement))
+    return edits
 
 
 def bumped_url(url: str, target: Release) -> str:

@@ -2,7 +2,10 @@
 
 Flake inputs come first, then niv's or npins' pins (`nqd.model.pins`) for configurations
 without a flake, with the same rules: the pin named `nixpkgs` decides, Home Manager's or
-nix-darwin's may speak for it, an unstable branch or channel is no release.
+nix-darwin's may speak for it, an unstable branch or channel is no release. Then the
+running NixOS (the channel of a configuration without pins), and last, on a machine that
+is not NixOS, what `.nix` files pin: `system.autoUpgrade.channel`, then Home Manager or
+nix-darwin fetched with `builtins.fetchTarball`/`fetchGit`.
 
 The top-level flake decides (the one nearest the checked path; flakes below it are often
 tools or pinned helpers): its input named `nixpkgs`, or Home Manager's or nix-darwin's,
@@ -19,6 +22,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -73,8 +77,10 @@ def pins_release(flake_input: FlakeInput) -> Release | None:
 
 
 def detect_release(model: ConfigModel, os_release: Path = Path("/etc/os-release"),
-                   pins: list[PinnedSource] | None = None) -> DetectedRelease:
-    """The release the configuration pins (see module doc), else the running NixOS.
+                   pins: list[PinnedSource] | None = None,
+                   pinning_files: Callable[[], ConfigModel] | None = None) -> DetectedRelease:
+    """The release the configuration pins (see module doc), else the running NixOS, else
+    what the `.nix` files of `pinning_files()` (asked only then) pin.
     `system.stateVersion` is deliberately never used: it is the release first installed,
     not the one running."""
     by_flake: dict[Path, list[FlakeInput]] = defaultdict(list)
@@ -96,6 +102,9 @@ def detect_release(model: ConfigModel, os_release: Path = Path("/etc/os-release"
     running = _running_nixos(os_release)
     if running:
         return DetectedRelease(running, f"running system ({os_release})")
+    found = _from_url_pins(pinning_files()) if pinning_files is not None else None
+    if found is not None:
+        return found
     raise UsageError(
         "cannot tell which NixOS release this configuration is on: no flake input, niv or "
         "npins pin names a release branch and this is not a NixOS system; pass --from "
@@ -154,11 +163,33 @@ def _from_pins(pins: list[PinnedSource]) -> DetectedRelease | None:
                                  if (p.owner_repo or "").lower() in _COMPANIONS)]
     else:
         candidates = sorted((p for p in pins if (p.owner_repo or "").lower() in RELEASE_REPOS),
-                            key=lambda p: ((p.owner_repo or "").lower() != NIXPKGS, str(p.pos)))
+                            key=lambda p: ((p.owner_repo or "").lower() != NIXPKGS,
+                                           str(p.pos.path), p.pos.start_byte))
     for pin in candidates:
         release = release_of_ref(pin.ref)
         if release is not None:
             return DetectedRelease(release, f"{pin.tool} pin {pin.name} ({pin.ref}) at {pin.pos}")
+    return None
+
+
+def _from_url_pins(model: ConfigModel) -> DetectedRelease | None:
+    """`system.autoUpgrade.channel`, else Home Manager or nix-darwin fetched in a `.nix`
+    file (a fetched nixpkgs is often a second one, for one package: never used)."""
+    from nqd.model.flake_url import parse_flake_url
+
+    for option in model.defines(("system", "autoUpgrade", "channel")):
+        if isinstance(option.literal, str):
+            owner_repo, ref = parse_flake_url(option.literal)
+            release = release_of_ref(ref)
+            if release is not None and (owner_repo or "").lower() == NIXPKGS:
+                return DetectedRelease(release, f"system.autoUpgrade.channel "
+                                                f"({option.literal}) at {option.pos}")
+    for fetched in sorted(model.fetched_sources(),
+                          key=lambda f: (str(f.pos.path), f.pos.start_byte)):
+        release = release_of_ref(fetched.ref)
+        if release is not None and (fetched.owner_repo or "").lower() in _COMPANIONS:
+            return DetectedRelease(release, f"{fetched.function} of {fetched.owner_repo} "
+                                            f"({fetched.ref}) at {fetched.pos}")
     return None
 
 

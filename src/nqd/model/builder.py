@@ -305,6 +305,7 @@ def _file_model(fact: FileFacts, context: Context) -> FileModel:
         packages=fact.packages,
         reads=fact.reads,
         flake_inputs=fact.flake_inputs,
+        fetched=fact.fetched,
     )
 
 

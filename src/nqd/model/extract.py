@@ -16,6 +16,7 @@ from nqd.model.interest import Interest
 from nqd.model.references import ReferenceFinder
 from nqd.model.types import (
     Context,
+    FetchedSource,
     FileLines,
     FlakeInput,
     OptionDef,
@@ -24,7 +25,7 @@ from nqd.model.types import (
     SourcePos,
     Span,
 )
-from nqd.nix.parser import Node, ParsedFile, SyntaxProblem, parse
+from nqd.nix.parser import Node, ParsedFile, SyntaxProblem, captures, parse
 from nqd.nix.syntax import (
     MODULE_WRAPPERS,
     application,
@@ -42,6 +43,12 @@ _MODULE_LIST_CALLS = {
     "darwinSystem": Context.DARWIN,
     "homeManagerConfiguration": Context.HOME_MANAGER,
 }
+# `fetchTarball x`, `builtins.fetchGit { ... }` anywhere in a file.
+_FETCH_QUERY = """
+((apply_expression function: (_) @fn) @call
+ (#match? @fn "^(builtins\\.)?fetch(Tarball|Git)$"))
+"""
+_HASH_ATTRS = frozenset({"sha256", "hash", "narHash", "rev"})
 @dataclass(frozen=True)
 class ImportRef:
     """`imports = [ ./x.nix ]` (or a module list entry): where it points and from where."""
@@ -62,6 +69,7 @@ class FileFacts:
     reads: list[ReadRef] = field(default_factory=list)
     flake_inputs: list[FlakeInput] = field(default_factory=list)
     imports: list[ImportRef] = field(default_factory=list)
+    fetched: list[FetchedSource] = field(default_factory=list)
     is_flake: bool = False
     # First names of the module's definitions (`boot`, `home`, ...), for guessing the
     # context of a file nobody imports; recorded in lite mode too.
@@ -132,6 +140,8 @@ class _Extractor:
         else:
             self.module(top, Context.UNKNOWN)
         self.module_lists()
+        if not self.facts.lite and (b"fetchTarball" in self.source or b"fetchGit" in self.source):
+            self.fetched_sources()
         if not self.facts.lite:
             finder = ReferenceFinder(self.lines, self.facts.packages, self.facts.reads)
             finder.arguments(top)
@@ -232,6 +242,35 @@ class _Extractor:
                             if binding.type == "binding" and _names(binding) == ["modules"]:
                                 self.imports(binding.child_by_field_name("expression"), context)
             stack.extend(node.named_children)
+
+    def fetched_sources(self) -> None:
+        """`builtins.fetchTarball "URL"`, `fetchTarball { url = "URL"; sha256 = ...; }`,
+        `builtins.fetchGit { url = "URL"; ref = "BRANCH"; }` with static strings (or URI
+        literals)."""
+        calls = captures(_FETCH_QUERY, self.root).get("call", [])
+        for call in sorted(calls, key=lambda node: node.start_byte):
+            func, args = application(call)
+            if not args:
+                continue
+            function = "fetchGit" if (function_name(func) or "").endswith("fetchGit") \
+                else "fetchTarball"
+            arg = strip_parens(args[0])
+            url_node, ref_node, hashed = arg, None, False
+            if arg is not None and arg.type in _ATTRSETS:
+                named = {_first_name(b): b.child_by_field_name("expression")
+                         for b in bindings(arg) if b.type == "binding"}
+                url_node, ref_node = named.get("url"), named.get("ref")
+                hashed = bool(_HASH_ATTRS & named.keys())
+            url = _static_text(url_node)
+            if url is None:
+                continue
+            owner_repo, ref = parse_flake_url(url)
+            pos_node = url_node
+            written_ref = _static_text(ref_node)
+            if written_ref is not None:
+                ref, pos_node = written_ref.removeprefix("refs/heads/"), ref_node
+            self.facts.fetched.append(FetchedSource(function, url, owner_repo, ref,
+                                                    self.node_pos(pos_node), hashed))
 
     # -- definitions ---------------------------------------------------------------------
     def binding(
@@ -414,6 +453,16 @@ def _definition_roots(body: Node, full_form: bool) -> list[str]:
             elif value.type in _ATTRSETS:
                 roots.extend(n for b in bindings(value) if (n := _first_name(b)) is not None)
     return roots
+
+
+def _static_text(node: Node | None) -> str | None:
+    """A string literal's value, or a URI literal's text (`fetchTarball https://...;`)."""
+    node = strip_parens(node) if node is not None else None
+    if node is None:
+        return None
+    if node.type == "uri_expression":
+        return str(node.text.decode("utf-8", "replace"))
+    return static_string(node)
 
 
 def _names(binding: Node) -> list[str | None]:

@@ -1,10 +1,11 @@
 """Flake input URLs: which repository and which ref (branch) they pin.
 
 Besides `github:`/`gitlab:`/`sourcehut:` and GitHub archive URLs, two forms name a release
-without a branch ref: NixOS channel tarballs (`https://channels.nixos.org/nixos-25.05/
-nixexprs.tar.xz`, as NixOS/nix's own flake uses since NixOS/nix#14669), whose ref is the
-channel name, and FlakeHub (`https://flakehub.com/f/NixOS/nixpkgs/0.2505.*`), whose ref is
-the version requirement as written (see `nqd.analysis.releases.release_of_ref`).
+without a branch ref: NixOS channel URLs (`https://channels.nixos.org/nixos-25.05/
+nixexprs.tar.xz`, as NixOS/nix's own flake uses since NixOS/nix#14669, or the bare
+channel of `system.autoUpgrade.channel`), whose ref is the channel name, and FlakeHub
+(`https://flakehub.com/f/NixOS/nixpkgs/0.2505.*`), whose ref is the version requirement
+as written (see `nqd.analysis.releases.release_of_ref`).
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ _HTTP_URL = re.compile(
 
 _CHANNEL = re.compile(
     r"^https?://(?:channels\.nixos\.org|nixos\.org/channels)/(?P<ref>[^/?#]+)"
-    r"/nixexprs\.tar\.(?:xz|gz|bz2)(?:[?#]|$)"
+    r"(?:/nixexprs\.tar\.(?:xz|gz|bz2)|/)?(?:[?#]|$)"  # the bare channel: autoUpgrade.channel
 )
 _FLAKEHUB = re.compile(
     r"^https?://(?:api\.)?flakehub\.com/f/(?:pinned/)?(?P<owner>[^/?#]+)/(?P<repo>[^/?#]+)"

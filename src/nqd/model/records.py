@@ -15,6 +15,7 @@ from typing import Any
 from nqd.model.extract import FileFacts, ImportRef, resolve_import
 from nqd.model.types import (
     Context,
+    FetchedSource,
     FileLines,
     FlakeInput,
     OptionDef,
@@ -25,7 +26,7 @@ from nqd.model.types import (
 from nqd.nix.parser import SyntaxProblem
 
 Record = tuple[Any, ...]
-FORMAT = 4  # bump when the tuple layout below changes
+FORMAT = 5  # bump when the tuple layout below changes
 _CONTEXTS = {context.value: context for context in Context}
 
 
@@ -45,6 +46,7 @@ def to_record(facts: FileFacts) -> Record:
         [(r.kind, r.path, r.span, r.context.value, r.via_inherit) for r in facts.reads],
         [(i.name, i.url, _pos(i.pos), i.span, i.owner_repo, i.ref) for i in facts.flake_inputs],
         [(i.written, _pos(i.pos), i.context.value) for i in facts.imports],
+        [(f.function, f.url, f.owner_repo, f.ref, _pos(f.pos), f.hashed) for f in facts.fetched],
         facts.is_flake,
         list(facts.top_roots),
         facts.lite,
@@ -54,8 +56,8 @@ def to_record(facts: FileFacts) -> Record:
 
 def from_record(record: Record, path: Path, source: bytes) -> FileFacts:
     """The facts of `record`, which was made from the file at `path` holding `source`."""
-    (_, problems, options, packages, reads, flake_inputs, imports, is_flake, top_roots,
-     lite, unanalysed) = record
+    (_, problems, options, packages, reads, flake_inputs, imports, fetched, is_flake,
+     top_roots, lite, unanalysed) = record
     lines = FileLines(path, source)
     contexts = _CONTEXTS
     return FileFacts(
@@ -75,6 +77,8 @@ def from_record(record: Record, path: Path, source: bytes) -> FileFacts:
                       for name, url, pos, span, owner_repo, ref in flake_inputs],
         imports=[ImportRef(resolve_import(path, written), SourcePos(path, *pos), contexts[c],
                            written) for written, pos, c in imports],
+        fetched=[FetchedSource(function, url, owner_repo, ref, SourcePos(path, *pos), hashed)
+                 for function, url, owner_repo, ref, pos, hashed in fetched],
         is_flake=is_flake,
         top_roots=list(top_roots),
         lite=lite,

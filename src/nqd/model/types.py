@@ -154,6 +154,19 @@ class LockedInput:
 
 
 @dataclass(frozen=True)
+class FetchedSource:
+    """`builtins.fetchTarball` or `builtins.fetchGit` of a static URL: a source pinned in a
+    `.nix` file, as configurations without a flake pin Home Manager (or nixpkgs)."""
+
+    function: str  # "fetchTarball" or "fetchGit"
+    url: str
+    owner_repo: str | None
+    ref: str | None  # the branch in the URL, or fetchGit's `ref`
+    pos: SourcePos  # the string (or URI) that names the branch: the URL, or the `ref`
+    hashed: bool  # a sha256/hash/narHash/rev is given: it must change with the branch
+
+
+@dataclass(frozen=True)
 class PinnedSource:
     """A source pinned by niv (`nix/sources.json`) or npins (`npins/sources.json`): the
     branch or channel it follows, and where that is written."""
@@ -187,6 +200,7 @@ class FileModel:
     packages: list[PackageRef] = field(default_factory=list)
     reads: list[ReadRef] = field(default_factory=list)
     flake_inputs: list[FlakeInput] = field(default_factory=list)
+    fetched: list[FetchedSource] = field(default_factory=list)
 
 
 @dataclass
@@ -214,6 +228,9 @@ class ConfigModel:
 
     def flake_inputs(self) -> list[FlakeInput]:
         return [i for f in self.files.values() for i in f.flake_inputs]
+
+    def fetched_sources(self) -> list[FetchedSource]:
+        return [s for f in self.files.values() for s in f.fetched]
 
     def defines(self, path: tuple[str, ...], context: Context | None = None) -> list[OptionDef]:
         """Definitions at `path` or below it."""

@@ -9,6 +9,7 @@ RULE_MODULES = (
     "packages",
     "read_refs",
     "flake_inputs",
+    "release_pins",
     "state_version",
     "networkmanager",
     "changed_defaults",

@@ -5,4 +5,5 @@ Each module defines `NAME`, `EXPLANATION`, `matches(finding) -> bool` and
 the first whose `matches` is true owns the finding.
 """
 
-CODEMODS = ("logind", "git", "rename_option", "read_refs", "packages", "flake_inputs")
+CODEMODS = ("logind", "git", "rename_option", "read_refs", "packages", "flake_inputs",
+            "url_pins")
