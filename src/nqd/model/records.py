@@ -26,7 +26,7 @@ from nqd.model.types import (
 from nqd.nix.parser import SyntaxProblem
 
 Record = tuple[Any, ...]
-FORMAT = 5  # bump when the tuple layout below changes
+FORMAT = 6  # bump when the tuple layout below changes
 _CONTEXTS = {context.value: context for context in Context}
 
 
@@ -43,7 +43,7 @@ def to_record(facts: FileFacts) -> Record:
           o.value_type, o.literal, o.first_part, o.wrappers, o.is_set) for o in facts.options],
         [(p.attr, p.span, p.via_with, p.context.value, p.via_inherit, p.via_argument)
          for p in facts.packages],
-        [(r.kind, r.path, r.span, r.context.value, r.via_inherit) for r in facts.reads],
+        [(r.kind, r.path, r.span, r.context.value, r.via_inherit, r.base) for r in facts.reads],
         [(i.name, i.url, _pos(i.pos), i.span, i.owner_repo, i.ref) for i in facts.flake_inputs],
         [(i.written, _pos(i.pos), i.context.value) for i in facts.imports],
         [(f.function, f.url, f.owner_repo, f.ref, _pos(f.pos), f.hashed) for f in facts.fetched],
@@ -71,8 +71,8 @@ def from_record(record: Record, path: Path, source: bytes) -> FileFacts:
                  in options],
         packages=[PackageRef(attr, lines, span, via_with, contexts[c], inherited, argument)
                   for attr, span, via_with, c, inherited, argument in packages],
-        reads=[ReadRef(kind, p, lines, span, contexts[c], inherited)
-               for kind, p, span, c, inherited in reads],
+        reads=[ReadRef(kind, p, lines, span, contexts[c], inherited, base)
+               for kind, p, span, c, inherited, base in reads],
         flake_inputs=[FlakeInput(name, url, SourcePos(path, *pos), span, owner_repo, ref)
                       for name, url, pos, span, owner_repo, ref in flake_inputs],
         imports=[ImportRef(resolve_import(path, written), SourcePos(path, *pos), contexts[c],

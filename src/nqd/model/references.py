@@ -1,13 +1,14 @@
 """Package and read-side references in one parsed file: `pkgs.foo`, `foo` inside
 `with pkgs;` (lexical scope tracked, as in Nix: lexical bindings win over `with`),
-`python3.withPackages (ps: with ps; ...)`, `inherit (pkgs) foo`, `config.a.b`, `pkgs.system`.
+`python3.withPackages (ps: with ps; ...)`, `inherit (pkgs) foo`, `config.a.b`, `pkgs.system`,
+and in overlays (`final: prev: { ... }`) the reads `prev.system`, `final.hostPlatform`.
 """
 
 from __future__ import annotations
 
 from nqd.model.types import Context, FileLines, PackageRef, ReadRef
 from nqd.nix.parser import Node, captures
-from nqd.nix.syntax import attr_name, bindings, strip_parens
+from nqd.nix.syntax import MODULE_WRAPPERS, attr_name, bindings, function_name, strip_parens
 
 # Names that are never packages even inside `with pkgs;` (Nix builtins and constants).
 _BUILTIN_NAMES = frozenset(
@@ -30,6 +31,17 @@ _REFERENCE_QUERY = """
 (with_expression) @with
 (inherit_from) @inh
 """
+# `final: prev: body`: an overlay when it is an element of an `overlays` list, the value
+# of a flake's `overlays.<name>`/`overlay`, or a whole file with the conventional names.
+_OVERLAY_QUERY = """
+(function_expression universal: (identifier)
+  body: (function_expression universal: (identifier))) @overlay
+"""
+_OVERLAY_READS_QUERY = """
+(select_expression expression: (variable_expression) @base) @sel
+(inherit_from expression: (variable_expression) @source) @inh
+"""
+_OVERLAY_NAMES = frozenset({"final", "prev", "self", "super"})
 
 
 def _lexically_bound(node: Node) -> frozenset[str]:
@@ -102,6 +114,44 @@ class ReferenceFinder:
                 self.select(node, frozenset(), ())
         for node in found.get("inh", ()):
             self.inherit_from(node, frozenset(), ())
+        source = self.lines.index.source
+        if b"final" in source or b"prev" in source or b"super" in source \
+                or b"overlay" in source:
+            self.overlay_reads(top)
+
+    def overlay_reads(self, top: Node) -> None:
+        """`prev.system`, `final.hostPlatform`, `inherit (prev) system;` in overlays: their
+        arguments are package sets, read as `pkgs` is. Package names selected from them are
+        not recorded (an overlay's own attributes are often the names it overrides)."""
+        for overlay in captures(_OVERLAY_QUERY, top).get("overlay", ()):
+            inner = overlay.child_by_field_name("body")
+            names = {overlay.child_by_field_name("universal").text.decode(),
+                     inner.child_by_field_name("universal").text.decode()}
+            if not _is_overlay(overlay, top, names):
+                continue
+            found = captures(_OVERLAY_READS_QUERY, inner.child_by_field_name("body"))
+            for select in found.get("sel", ()):
+                base = select.child_by_field_name("expression")
+                name = attr_name(select.child_by_field_name("attrpath")
+                                 .children_by_field_name("attr")[0])
+                written = base.text.decode()
+                if written in names and name in _PKGS_READS \
+                        and not _rebound(select, inner, names):
+                    self.reads.append(ReadRef(
+                        "pkgs", (name,), self.lines,
+                        (select.start_byte, select.child_by_field_name("attrpath").end_byte),
+                        Context.UNKNOWN, base=written))
+            for node in found.get("inh", ()):
+                written = node.child_by_field_name("expression").text.decode()
+                attrs = node.child_by_field_name("attrs")
+                if written not in names or attrs is None or _rebound(node, inner, names):
+                    continue
+                for attr in attrs.named_children:
+                    if attr_name(attr) in _PKGS_READS:
+                        self.reads.append(ReadRef("pkgs", (str(attr_name(attr)),), self.lines,
+                                                  (attr.start_byte, attr.end_byte),
+                                                  Context.UNKNOWN, via_inherit=True,
+                                                  base=written))
 
     def scoped_walk(self, top: Node, outer: frozenset[str]) -> None:
         # (node, names bound lexically, innermost-first `with` package prefixes: None = not pkgs)
@@ -267,6 +317,56 @@ class ReferenceFinder:
         if name in bound or name in _BUILTIN_NAMES or not withs:
             return None
         return withs[0]
+
+
+def _is_overlay(function: Node, top: Node, names: set[str]) -> bool:
+    parent = function.parent
+    while parent is not None and parent.type == "parenthesized_expression":
+        parent = parent.parent
+    if parent is None:
+        return False
+    if parent.type == "list_expression":  # `overlays = [ ... ] ++ mkAfter [ ... ]`
+        while parent is not None and (
+                parent.type in ("list_expression", "binary_expression",
+                                "parenthesized_expression")
+                or (parent.type == "apply_expression"
+                    and (function_name(parent.child_by_field_name("function")) or "")
+                    in MODULE_WRAPPERS)):
+            parent = parent.parent
+        return parent is not None and parent.type == "binding" \
+            and _last_name(parent) == "overlays"
+    if parent.type == "binding":  # a flake's `overlays.default = final: prev: ...`
+        attrs = [attr_name(a) for a in parent.child_by_field_name("attrpath")
+                 .children_by_field_name("attr")]
+        return "overlays" in attrs[:-1] or attrs[-1:] in (["overlay"], ["overlays"])
+    # A whole file `final: prev: { ... }` (an overlay imported elsewhere).
+    return parent.type == "source_code" and names <= _OVERLAY_NAMES and len(names) == 2
+
+
+def _rebound(node: Node, overlay_body: Node, names: set[str]) -> bool:
+    """Whether a function or `let` between `node` and the overlay rebinds one of `names`."""
+    parent = node.parent
+    while parent is not None and parent != overlay_body:
+        if parent.type == "function_expression":
+            universal = parent.child_by_field_name("universal")
+            formals = parent.child_by_field_name("formals")
+            bound = {universal.text.decode()} if universal is not None else set()
+            for formal in formals.named_children if formals is not None else ():
+                ident = formal.child_by_field_name("name")
+                if ident is not None:
+                    bound.add(ident.text.decode())
+            if bound & names:
+                return True
+        elif parent.type in ("let_expression", "rec_attrset_expression") \
+                and bound_names(parent) & names:
+            return True
+        parent = parent.parent
+    return False
+
+
+def _last_name(binding: Node) -> str | None:
+    attrs = binding.child_by_field_name("attrpath").children_by_field_name("attr")
+    return attr_name(attrs[-1]) if attrs else None
 
 
 def _first_name(binding: Node) -> str | None:

@@ -125,6 +125,7 @@ class ReadRef:
     span: Span
     context: Context
     via_inherit: bool = False  # `inherit (pkgs) system;`
+    base: str = "pkgs"  # the package set as written: `prev` in an overlay's `prev.system`
 
     @property
     def pos(self) -> SourcePos:

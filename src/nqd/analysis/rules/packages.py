@@ -31,10 +31,11 @@ def normalise(attr: str) -> str:
     return _PYTHON_SET.sub("python3Packages.", attr)
 
 
-def inherit_note(old: str, new: str) -> str:
+def inherit_note(old: str, new: str, base: str = "pkgs") -> str:
     """What to write instead of `inherit (pkgs) old;`, whose binding name is the old name."""
     name = old.split(".")[-1]
-    return f"`inherit (pkgs) {name}` also names the binding {name}: write `{name} = pkgs.{new};`"
+    return f"`inherit ({base}) {name}` also names the binding {name}: write " \
+        f"`{name} = {base}.{new};`"
 
 
 def check(ctx: RuleContext) -> Iterable[Finding]:

@@ -44,12 +44,12 @@ def check(ctx: RuleContext) -> Iterable[Finding]:
             if change is not None:
                 yield Finding(
                     PKGS_ATTRIBUTE.id, PKGS_ATTRIBUTE.name, change.effective_severity, ref.pos,
-                    f"pkgs.{ref.path[0]} is deprecated: use pkgs.{change.new}"
-                    if change.new else f"pkgs.{ref.path[0]} was removed: {change.message}",
-                    ref.context, replacement=f"pkgs.{change.new}" if change.new else None,
+                    f"{ref.base}.{ref.path[0]} is deprecated: use {ref.base}.{change.new}"
+                    if change.new else f"{ref.base}.{ref.path[0]} was removed: {change.message}",
+                    ref.context, replacement=f"{ref.base}.{change.new}" if change.new else None,
                     evidence=change.evidence, change=change,
                     fixable=change.fixable and not ref.via_inherit,
-                    fix_note=inherit_note(ref.path[0], change.new)
+                    fix_note=inherit_note(ref.path[0], change.new, ref.base)
                     if ref.via_inherit and change.new else None,
                 )
             continue

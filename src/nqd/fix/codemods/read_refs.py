@@ -1,4 +1,5 @@
-"""Read-side renames: `config.<old>` → `config.<new>`, `pkgs.system` → its replacement.
+"""Read-side renames: `config.<old>` → `config.<new>`, `pkgs.system` (or an overlay's
+`prev.system`) → its replacement.
 
 Matches: NQD111 (a renamed option read through `config.`) and NQD113 (a deprecated `pkgs`
 attribute such as `pkgs.system`), when the change is fixable.
@@ -42,7 +43,7 @@ def fix(ctx: FileContext, finding: Finding) -> Outcome:
         return Refusal(finding, f"the reference does not read {change.old} by its exact name")
     start, end = attrs[0].start_byte, attrs[len(old) - 1].end_byte
     new = emit.attrpath(change.new.split("."))
-    base = "config" if ref.kind == "config" else "pkgs"
+    base = "config" if ref.kind == "config" else ref.base
     return Fix(finding, (Edit(ctx.path, start, end, new),),
                f"{base}.{change.old} → {base}.{change.new}", touched=((start, end),))
 
