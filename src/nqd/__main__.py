@@ -1,3 +1,3 @@
-from nqd.cli import main
+from nqd.cli import entry
 
-raise SystemExit(main())
+entry()

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
 import sys
 from collections.abc import Sequence
 from types import ModuleType
@@ -36,6 +38,19 @@ def build_parser() -> argparse.ArgumentParser:
         module.add_arguments(command)
         command.set_defaults(_run=module.run)
     return parser
+
+
+def entry() -> None:
+    """The console scripts' entry: `main`, then out without tearing the heap down.
+
+    Freeing a large model object by object costs tens of milliseconds at exit, a tenth of a
+    warm `check`. Nothing is left to clean up by then (files are written and closed, worker
+    processes joined), so the process flushes its output and leaves, as mypy does."""
+    code = main()
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError):  # a closed pipe (`nqd check | head`)
+            stream.flush()
+    os._exit(code)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
