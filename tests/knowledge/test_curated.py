@@ -276,3 +276,22 @@ def test_final_release_notes_renames_and_removals() -> None:
                for e in dnssec.evidence)
     assert c2605["nixos:removed-option:systemd.sleep.extraConfig"].fixable is False
     assert c2605["nixos:renamed-option:services.jellyseerr"].fixable is False
+
+
+@pytest.mark.parametrize(("client", "noted"), [
+    ("client.enable = true;", True),
+    ("client.enable = lib.mkDefault false;", False),  # its default was false already
+    ("", False),                                      # client off by default
+])
+def test_torsocks_default_change_needs_the_tor_client(
+        tmp_path: Path, client: str, noted: bool) -> None:
+    """torsocks.enable defaulted to `tor.enable && tor.client.enable` (torsocks.nix at
+    faukah/nixpkgs 3b20077c, cited): without the client nothing changes for the config."""
+    from nqd.analysis.engine import run_check
+    from nqd.releases import Release
+
+    (tmp_path / "configuration.nix").write_text(
+        f"{{ lib, ... }}: {{ services.tor = {{ enable = true; {client} }}; }}\n")
+    result = run_check([tmp_path], Release.parse("25.05"), Release.parse("25.11"))
+    ids = {f.change.id for f in result.findings if f.change is not None}
+    assert ("nixos:changed-default:services.tor.torsocks.enable" in ids) is noted
