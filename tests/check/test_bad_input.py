@@ -4,6 +4,7 @@ and `check` never writes anything."""
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 from pathlib import Path
 
@@ -120,6 +121,34 @@ def test_a_symlink_to_a_sibling_directory_is_an_alias_not_a_loop(
     (tmp_path / "apps" / "aarch64-linux").symlink_to("x86_64-linux")
     code, out, err = run_cli(["check", str(tmp_path), "--from", "25.05"], capsys)
     assert err == "" and out.count("NQD101") == 1 and code == 0
+
+
+def test_a_symlink_to_a_directory_outside_the_tree_is_not_walked(
+        tmp_path: Path, kb_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A dotfiles repository linking `xdg/home -> ../../` (seen in a real one): walking it
+    read every other repository beside it and took another flake's release. A file it
+    holds is still read when the configuration imports it."""
+    config = tmp_path / "config"
+    write_tree(tmp_path, {
+        "config/flake.nix": '{ inputs.nixpkgs.url = "github:NixOS/nixpkgs/nixos-25.05"; '
+                            'outputs = _: { }; }\n',
+        "config/configuration.nix": "{ ... }: { imports = [ ./xdg/home/shared/hm.nix ]; }\n",
+        "another/flake.nix": '{ inputs.nixpkgs.url = "github:NixOS/nixpkgs/nixos-25.11"; '
+                             'outputs = _: { }; }\n',
+        "another/elsewhere.nix": GOOD,
+        "shared/hm.nix": GOOD,
+    })
+    (config / "xdg").mkdir()
+    (config / "xdg" / "home").symlink_to("../../")
+    code, out, err = run_cli(["check", str(config), "--from", "25.05", "--format", "json"],
+                             capsys)
+    assert code == 0  # warnings only
+    report = json.loads(out)
+    paths = {Path(f["location"]["path"]).name for f in report["findings"]}
+    assert "hm.nix" in paths and "elsewhere.nix" not in paths  # imported, not walked
+    assert "symlink to a directory outside the checked path" in err and err.count("\n") == 1
+    _code, out, err = run_cli(["check", str(config), "--format", "json"], capsys)
+    assert json.loads(out)["from"] == "25.05"  # its own flake, not the other one
 
 
 def test_a_path_that_is_a_symlink_loop_is_bad_input(

@@ -43,11 +43,14 @@ def discover(paths: list[Path]) -> tuple[list[Path], list[Diagnostic]]:
 
 
 def _walk(root: Path, found: dict[Path, None], diagnostics: list[Diagnostic]) -> None:
-    """Depth-first, following symlinks; each directory is entered once (by device and
-    inode). A symlink back to a directory being walked is a loop and reported; one to a
-    directory walked elsewhere is an alias and skipped (its files are already found).
+    """Depth-first, following symlinks that stay inside `root`; each directory is entered
+    once (by device and inode). A symlink back to a directory being walked is a loop and
+    reported; one to a directory walked elsewhere is an alias and skipped (its files are
+    already found). A symlink to a directory outside `root` (a dotfiles repository's link
+    to `$HOME`) is reported and not followed; files it holds are still read when imported.
     Paths are kept canonical without a `realpath` per directory: only symlinks are
     resolved."""
+    inside_root = str(root).rstrip(os.sep) + os.sep
     seen_dirs: set[tuple[int, int]] = set()
     # (as reached, canonical, the directories above it)
     stack: list[tuple[str, str, frozenset[tuple[int, int]]]] = [
@@ -81,8 +84,15 @@ def _walk(root: Path, found: dict[Path, None], diagnostics: list[Diagnostic]) ->
             if is_dir:
                 if name in _SKIP_DIRS or name.startswith("."):
                     continue
-                target = os.path.realpath(entry.path) if entry.is_symlink() \
-                    else os.path.join(real, name)
+                if not entry.is_symlink():
+                    target = os.path.join(real, name)
+                else:
+                    target = os.path.realpath(entry.path)
+                    if not (target + os.sep).startswith(inside_root):
+                        diagnostics.append(Diagnostic(
+                            "outside-link", f"symlink to a directory outside the checked "
+                            f"path ({target}), not followed", Path(shown) / name))
+                        continue
                 subdirs.append((os.path.join(shown, name), target, inside))
             elif name.endswith(".nix"):
                 if not entry.is_symlink():
