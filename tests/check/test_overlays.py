@@ -69,3 +69,22 @@ def test_fix_rewrites_overlay_reads_in_place(
     if shutil.which("nix-instantiate"):
         subprocess.run(["nix-instantiate", "--parse", str(tmp_path / "flake.nix")], check=True,
                        capture_output=True)
+
+
+def test_a_set_of_overlays_with_unused_arguments(tmp_path: Path) -> None:
+    """The overlays/default.nix of the common starter configuration: overlays bound to
+    names of their own (`stable-packages = final: _prev: ...`, `flake-inputs = final: _:`),
+    read through interpolations and nested `_: x:` lambdas (seen in real configurations)."""
+    write_tree(tmp_path, {"overlays/default.nix": """\
+{ inputs, ... }:
+{
+  flake-inputs = final: _: {
+    inputs = builtins.mapAttrs (_: flake: (flake.packages or { }).${final.system} or { }) inputs;
+  };
+  stable-packages = final: _prev: {
+    stable = import inputs.nixpkgs-stable { system = final.system; };
+  };
+  not-an-overlay = name: value: { s = value.system; };
+}
+"""})
+    assert _reads(tmp_path) == [("final", "system", 4, False), ("final", "system", 7, False)]

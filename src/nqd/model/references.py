@@ -32,7 +32,7 @@ _REFERENCE_QUERY = """
 (inherit_from) @inh
 """
 # `final: prev: body`: an overlay when it is an element of an `overlays` list, the value
-# of a flake's `overlays.<name>`/`overlay`, or a whole file with the conventional names.
+# of a flake's `overlays.<name>`/`overlay`, or anywhere with the conventional names.
 _OVERLAY_QUERY = """
 (function_expression universal: (identifier)
   body: (function_expression universal: (identifier))) @overlay
@@ -127,8 +127,9 @@ class ReferenceFinder:
             inner = overlay.child_by_field_name("body")
             names = {overlay.child_by_field_name("universal").text.decode(),
                      inner.child_by_field_name("universal").text.decode()}
-            if not _is_overlay(overlay, top, names):
+            if not _is_overlay(overlay, names):
                 continue
+            names.discard("_")  # an unused argument: `_` is rebound by any `_: x:` inside
             found = captures(_OVERLAY_READS_QUERY, inner.child_by_field_name("body"))
             for select in found.get("sel", ()):
                 base = select.child_by_field_name("expression")
@@ -319,14 +320,17 @@ class ReferenceFinder:
         return withs[0]
 
 
-def _is_overlay(function: Node, top: Node, names: set[str]) -> bool:
+def _is_overlay(function: Node, names: set[str]) -> bool:
+    """An overlay by its names (`final: prev:`, `self: super:`, `_prev` or `_` for an unused
+    one), or by its place: an element of an `overlays` list, a flake's `overlays.<name>`."""
+    plain = {name.removeprefix("_") for name in names}
+    if len(names) == 2 and plain <= _OVERLAY_NAMES | {""} and plain & _OVERLAY_NAMES:
+        return True
     parent = function.parent
     while parent is not None and parent.type == "parenthesized_expression":
         parent = parent.parent
-    if parent is None:
-        return False
-    if parent.type == "list_expression":  # `overlays = [ ... ] ++ mkAfter [ ... ]`
-        while parent is not None and (
+    if parent is not None and parent.type == "list_expression":
+        while parent is not None and (  # `overlays = [ ... ] ++ mkAfter [ ... ]`
                 parent.type in ("list_expression", "binary_expression",
                                 "parenthesized_expression")
                 or (parent.type == "apply_expression"
@@ -335,12 +339,11 @@ def _is_overlay(function: Node, top: Node, names: set[str]) -> bool:
             parent = parent.parent
         return parent is not None and parent.type == "binding" \
             and _last_name(parent) == "overlays"
-    if parent.type == "binding":  # a flake's `overlays.default = final: prev: ...`
+    if parent is not None and parent.type == "binding":
         attrs = [attr_name(a) for a in parent.child_by_field_name("attrpath")
                  .children_by_field_name("attr")]
         return "overlays" in attrs[:-1] or attrs[-1:] in (["overlay"], ["overlays"])
-    # A whole file `final: prev: { ... }` (an overlay imported elsewhere).
-    return parent.type == "source_code" and names <= _OVERLAY_NAMES and len(names) == 2
+    return False
 
 
 def _rebound(node: Node, overlay_body: Node, names: set[str]) -> bool:
