@@ -205,6 +205,10 @@ def test_the_tree_is_walked_once_for_detection_and_model(
     assert walks == [tmp_path.resolve()]
 
 
+def _flake_pinning(root: Path, url: str) -> Path:
+    return write_tree(root, {"flake.nix": f'{{ inputs.nixpkgs.url = "{url}"; outputs = _: {{ }}; }}\n'})
+
+
 @pytest.mark.parametrize(("url", "release"), [
     # NixOS channel tarballs, as NixOS/nix's own flake pins nixpkgs (NixOS/nix#14669).
     ("https://channels.nixos.org/nixos-25.05/nixexprs.tar.xz", "25.05"),
@@ -217,10 +221,7 @@ def test_the_tree_is_walked_once_for_detection_and_model(
 def test_channel_tarballs_and_flakehub_versions_name_a_release(
         url: str, release: str, tmp_path: Path, kb_dir: Path,
         capsys: pytest.CaptureFixture[str]) -> None:
-    write_tree(tmp_path, {"flake.nix": f"""
-        {{ inputs.nixpkgs.url = "{url}"; outputs = _: {{ }}; }}
-        """})
-    _code, report, _ = _check(tmp_path, capsys)
+    _code, report, _ = _check(_flake_pinning(tmp_path, url), capsys)
     assert report is not None and report["from"] == release
     assert _input_findings(report) == ["nixpkgs"]
 
@@ -234,10 +235,7 @@ def test_channel_tarballs_and_flakehub_versions_name_a_release(
 def test_flakehub_unstable_and_moving_versions_ask_for_from(
         url: str, said: str, tmp_path: Path, kb_dir: Path,
         capsys: pytest.CaptureFixture[str]) -> None:
-    write_tree(tmp_path, {"flake.nix": f"""
-        {{ inputs.nixpkgs.url = "{url}"; outputs = _: {{ }}; }}
-        """})
-    code, report, err = _check(tmp_path, capsys)
+    code, report, err = _check(_flake_pinning(tmp_path, url), capsys)
     assert code == 2 and report is None
     assert said in err and "--from" in err and len(err.strip().splitlines()) == 1
 

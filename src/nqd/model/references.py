@@ -8,7 +8,14 @@ from __future__ import annotations
 
 from nqd.model.types import Context, FileLines, PackageRef, ReadRef
 from nqd.nix.parser import Node, captures
-from nqd.nix.syntax import MODULE_WRAPPERS, attr_name, bindings, function_name, strip_parens
+from nqd.nix.syntax import (
+    MODULE_WRAPPERS,
+    attr_name,
+    bindings,
+    function_name,
+    parameters,
+    strip_parens,
+)
 
 # Names that are never packages even inside `with pkgs;` (Nix builtins and constants).
 _BUILTIN_NAMES = frozenset(
@@ -51,14 +58,7 @@ def _lexically_bound(node: Node) -> frozenset[str]:
     parent = node.parent
     while parent is not None:
         if parent.type == "function_expression" and parent.child_by_field_name("body") == child:
-            universal = parent.child_by_field_name("universal")
-            if universal is not None:
-                names.add(universal.text.decode())
-            formals = parent.child_by_field_name("formals")
-            for formal in formals.named_children if formals is not None else ():
-                ident = formal.child_by_field_name("name")
-                if ident is not None:
-                    names.add(ident.text.decode())
+            names.update(parameters(parent))
         elif parent.type in ("let_expression", "rec_attrset_expression"):
             names |= bound_names(parent)
         child, parent = parent, parent.parent
@@ -163,17 +163,7 @@ class ReferenceFinder:
             node, bound, withs = stack.pop()
             kind = node.type
             if kind == "function_expression":
-                names = set(bound)
-                universal = node.child_by_field_name("universal")
-                if universal is not None:
-                    names.add(universal.text.decode())
-                formals = node.child_by_field_name("formals")
-                if formals is not None:
-                    for formal in formals.named_children:
-                        ident = formal.child_by_field_name("name")
-                        if ident is not None:
-                            names.add(ident.text.decode())
-                bound = frozenset(names)
+                bound = bound.union(parameters(node))
             elif kind in ("let_expression", "rec_attrset_expression"):
                 bound = bound | bound_names(node)
             elif kind == "with_expression":
@@ -351,17 +341,12 @@ def _rebound(node: Node, overlay_body: Node, names: set[str]) -> bool:
     parent = node.parent
     while parent is not None and parent != overlay_body:
         if parent.type == "function_expression":
-            universal = parent.child_by_field_name("universal")
-            formals = parent.child_by_field_name("formals")
-            bound = {universal.text.decode()} if universal is not None else set()
-            for formal in formals.named_children if formals is not None else ():
-                ident = formal.child_by_field_name("name")
-                if ident is not None:
-                    bound.add(ident.text.decode())
-            if bound & names:
-                return True
-        elif parent.type in ("let_expression", "rec_attrset_expression") \
-                and bound_names(parent) & names:
+            bound: set[str] | frozenset[str] = set(parameters(parent))
+        elif parent.type in ("let_expression", "rec_attrset_expression"):
+            bound = bound_names(parent)
+        else:
+            bound = frozenset()
+        if bound & names:
             return True
         parent = parent.parent
     return False

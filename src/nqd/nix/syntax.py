@@ -91,6 +91,21 @@ def bindings(attrset: Node) -> Iterator[Node]:
             yield from child.named_children
 
 
+def parameters(function: Node) -> list[str]:
+    """The names a function binds: `args` of `args:` and `args@{ ... }`, and each formal of
+    `{ a, b ? 1, ... }`."""
+    names = []
+    universal = function.child_by_field_name("universal")
+    if universal is not None:
+        names.append(str(universal.text.decode()))
+    formals = function.child_by_field_name("formals")
+    for formal in formals.named_children if formals is not None else ():
+        ident = formal.child_by_field_name("name")
+        if ident is not None:
+            names.append(str(ident.text.decode()))
+    return names
+
+
 def strip_parens(node: Node) -> Node:
     while node is not None and node.type == "parenthesized_expression":
         node = node.child_by_field_name("expression")

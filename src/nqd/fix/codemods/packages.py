@@ -86,16 +86,8 @@ def _bound_here(node: Node, name: str) -> bool:
         if current.type in ("let_expression", "rec_attrset_expression") \
                 and name in bound_names(current):
             return True
-        if current.type == "function_expression":
-            universal = current.child_by_field_name("universal")
-            formals = current.child_by_field_name("formals")
-            names = {universal.text.decode()} if universal is not None else set()
-            for formal in formals.named_children if formals is not None else ():
-                ident = formal.child_by_field_name("name")
-                if ident is not None:
-                    names.add(ident.text.decode())
-            if name in names:
-                return True
+        if current.type == "function_expression" and name in syntax.parameters(current):
+            return True
         current = current.parent
     return False
 

@@ -21,7 +21,7 @@ from nqd.knowledge.extract.evaluate import (
     Unresolved,
 )
 from nqd.nix.parser import Node, column_of, parse
-from nqd.nix.syntax import application, function_name, strip_parens, text
+from nqd.nix.syntax import application, function_name, parameters, strip_parens, text
 
 # Path roots under which a two-component removed path is a whole module, not one option.
 MODULE_ROOTS = frozenset(
@@ -182,15 +182,7 @@ class _Collector:
     def _scope_env(self, scope: Node, parent: Env) -> Env:
         env = Env({}, parent)
         if scope.type == "function_expression":
-            universal = scope.child_by_field_name("universal")
-            names = [universal.text.decode()] if universal is not None else []
-            formals = scope.child_by_field_name("formals")
-            if formals is not None:
-                names += [
-                    f.child_by_field_name("name").text.decode()
-                    for f in formals.children_by_field_name("formal")
-                ]
-            for name in names:
+            for name in parameters(scope):
                 env.names[name] = Thunk.unknown(f"depends on function argument `{name}`")
             return env
         with contextlib.suppress(Unresolved):
