@@ -206,7 +206,8 @@ def test_the_tree_is_walked_once_for_detection_and_model(
 
 
 def _flake_pinning(root: Path, url: str) -> Path:
-    return write_tree(root, {"flake.nix": f'{{ inputs.nixpkgs.url = "{url}"; outputs = _: {{ }}; }}\n'})
+    flake = f'{{ inputs.nixpkgs.url = "{url}"; outputs = _: {{ }}; }}\n'
+    return write_tree(root, {"flake.nix": flake})
 
 
 @pytest.mark.parametrize(("url", "release"), [
