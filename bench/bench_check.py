@@ -1,6 +1,6 @@
 """Benchmark `nqd check` against the reference parser, in one run.
 
-    python bench/bench_check.py --tree /path/to/home-manager [--runs 5]
+    python bench/bench_check.py --tree /path/to/home-manager [--runs 5] [--baseline SRC]
 
 1. Whole-process `nqd check TREE --from 25.11 --format json` versus
    `nix-instantiate --parse` over the same `.nix` files (one process, all files as
@@ -13,7 +13,10 @@
      nqd's grammar, split over two forked processes: what any tree-sitter-based check costs
      before it extracts anything.
 2. `nqd check examples/workstation` end to end, cold and warm.
-3. A probe of the machine: one CPU-bound Python process alone, then two at once (does the
+3. With `--baseline SRC` (the `src` directory of another checkout, e.g. a `git worktree` of
+   an earlier commit), its cold and warm runs alternate with the others, so that a change's
+   effect is measured under the same load.
+4. A probe of the machine: one CPU-bound Python process alone, then two at once (does the
    machine give two processes twice the CPU?).
 
 The tree is copied to a temporary directory (the edited-file case writes to the copy);
@@ -110,15 +113,17 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--tree", type=Path, required=True)
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--baseline", type=Path, metavar="SRC",
+                        help="the src directory of another checkout to compare with")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="nqd-bench-"))
     try:
-        run(args.tree, args.runs, work)
+        run(args.tree, args.runs, work, args.baseline)
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
 
-def run(source_tree: Path, runs: int, work: Path) -> None:
+def run(source_tree: Path, runs: int, work: Path, baseline: Path | None) -> None:
     tree = work / "tree"
     shutil.copytree(source_tree, tree, ignore=shutil.ignore_patterns(".git"))
     files = nix_files(tree)
@@ -131,11 +136,19 @@ def run(source_tree: Path, runs: int, work: Path) -> None:
     example = [*nqd, str(ROOT / "examples/workstation"), "--no-git"]
     timed([*nqd, *tree_args], "warm-up", env)  # page cache, .pyc files, the facts cache
     timed(example, "warm-up", env)
+    # The baseline's own cache directory: its code fingerprint differs anyway.
+    base_env = {**env, "PYTHONPATH": str(baseline), "XDG_CACHE_HOME": str(work / "cache-base")}
+    base = [sys.executable, "-c", "from nqd.cli import main; raise SystemExit(main())", "check"]
+    if baseline is not None:
+        timed([*base, *tree_args], "warm-up", base_env)
     for i in range(runs):
         timed(reference, "ref", env, (0,))
         timed([*nqd, *tree_args, "--no-cache"], "cold", env)
         timed([sys.executable, "-c", _FLOOR, str(tree)], "floor", env, (0,))
         timed([*nqd, *tree_args], "warm", env)
+        if baseline is not None:
+            timed([*base, *tree_args, "--no-cache"], "base-cold", base_env)
+            timed([*base, *tree_args], "base-warm", base_env)
         with edited.open("a") as handle:
             handle.write(f"\n# edit {i}\n")
         timed([*nqd, *tree_args], "edited", env)
@@ -158,6 +171,9 @@ def run(source_tree: Path, runs: int, work: Path) -> None:
         ("example-cold", "`nqd check examples/workstation --no-cache`"),
         ("example-warm", "`nqd check examples/workstation` (warm cache)"),
     ]
+    if baseline is not None:
+        rows[2:2] = [("base-cold", f"baseline ({baseline}), cold"),
+                     ("base-warm", "baseline, warm")]
     print("| command | wall min (s) | wall median (s) | CPU median (s) | / reference |")
     print("|---|---:|---:|---:|---:|")
     reference_median = statistics.median(WALL["ref"])
