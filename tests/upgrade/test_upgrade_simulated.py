@@ -317,6 +317,8 @@ def test_simulated_bad_input_is_one_line(sim_proc: SimulatedNixOS, tmp_path: Pat
     missing = sim.nqd("upgrade", "--to", "25.11", "--flake", str(tmp_path / "nope"))
     assert missing.returncode == 2 and missing.stderr.count("\n") == 1
     assert "no flake.nix" in missing.stderr
+    # Without a flake: what to do instead (the NixOS manual's channel upgrade).
+    assert "nix-channel --add https://channels.nixos.org/nixos-25.11 nixos" in missing.stderr
     bad = sim.nqd("upgrade", "--to", "25.13", "--flake", str(sim.flake))
     assert bad.returncode == 2 and "not a NixOS release" in bad.stderr
     no_to = sim.nqd("upgrade", "--flake", str(sim.flake))

@@ -53,10 +53,11 @@ def run(args: argparse.Namespace, console: Console) -> int:
         raise UsageError("nqd upgrade needs --to RELEASE (e.g. --to 25.11), or --status")
     if args.min_free < 0:
         raise UsageError("--min-free must not be negative")
-    flake = runner.resolve_flake(args.flake)
+    target = Release.parse(args.to)
+    flake = runner.resolve_flake(args.flake, target)
     host, user = runner.resolve_names(flake, args.host, args.user)
     options = UpgradeOptions(
-        flake=flake, target=Release.parse(args.to), host_name=host, user=user,
+        flake=flake, target=target, host_name=host, user=user,
         dry_run=args.dry_run, yes=args.yes, resume=args.resume, force=args.force,
         verbose=args.verbose, min_free_nix=int(args.min_free * GIB),
         min_free_root=int(min(args.min_free, 1.0) * GIB),

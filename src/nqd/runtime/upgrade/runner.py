@@ -42,10 +42,15 @@ from nqd.runtime.upgrade.phases import PHASE_FUNCTIONS, RolledBack
 from nqd.runtime.upgrade.rollback import RollbackFailed, plan_for, roll_back
 
 
-def resolve_flake(path: str) -> Path:
+def resolve_flake(path: str, target: Release) -> Path:
     flake = Path(path).expanduser().resolve()
     if not flake_file(flake).is_file():
-        raise InputError(f"no flake.nix at {flake}")
+        raise InputError(
+            f"no flake.nix at {flake}: nqd upgrade drives flake-based systems. Without a "
+            f"flake, `nqd check` and `nqd fix` list and make the changes (NQD402 says how to "
+            f"move niv or npins pins); on channels, then run `sudo nix-channel --add "
+            f"https://channels.nixos.org/nixos-{target} nixos` and `sudo nixos-rebuild switch "
+            f"--upgrade`")
     return flake if flake.is_dir() else flake.parent
 
 
