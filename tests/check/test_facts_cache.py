@@ -152,3 +152,30 @@ def test_a_dying_worker_falls_back_to_extracting_in_process(
     expected = _keys(run_check([tree], FROM, jobs=1))
     monkeypatch.setattr(builder, "_extract_records", _die)
     assert _keys(run_check([tree], FROM, jobs=2)) == expected
+
+
+def test_a_record_restores_the_facts_it_was_made_from(tmp_path: Path) -> None:
+    """Records are restored without the dataclasses' `__init__` (for speed): the restored
+    facts must equal the extracted ones, positions included, and stay frozen."""
+    import dataclasses
+
+    from nqd.model.extract import extract_file
+    from nqd.model.records import from_record, to_record
+
+    source = (b'{ pkgs, lib, ... }: let hm = builtins.fetchTarball "https://github.com/'
+              b'nix-community/home-manager/archive/release-25.05.tar.gz"; in {\n'
+              b'  imports = [ ./hw.nix ];\n'
+              b'  services.logind = lib.mkIf true { extraConfig = "x"; };\n'
+              b'  environment.systemPackages = with pkgs; [ hello pkgs.git ];\n'
+              b'  nixpkgs.overlays = [ (final: prev: { s = prev.system; }) ];\n'
+              b'  x = config.services.xserver.enable;\n}\n')
+    path = tmp_path / "configuration.nix"
+    facts = extract_file(path, source)
+    restored = from_record(to_record(facts), path, source)
+    for name in ("options", "packages", "reads", "imports", "fetched", "top_roots"):
+        assert getattr(restored, name) == getattr(facts, name), name
+    assert facts.options and facts.packages and facts.reads and facts.fetched
+    assert [o.pos for o in restored.options] == [o.pos for o in facts.options]
+    assert [r.pos for r in restored.reads] == [r.pos for r in facts.reads]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        restored.options[0].path = ("changed",)  # type: ignore[misc]
