@@ -63,10 +63,10 @@ def test_an_edited_file_is_parsed_again(tmp_path: Path, kb_dir: Path) -> None:
 def test_a_damaged_cache_is_ignored_and_rewritten(monkeypatch: pytest.MonkeyPatch) -> None:
     expected = _keys(run_check([EXAMPLE], FROM, TO, cache=True))
     cache_files = list((Path(os.environ["XDG_CACHE_HOME"]) / "nixos-quick-deploy" / "facts")
-                       .glob("*.pickle"))
+                       .glob("*.facts"))
     assert cache_files
     for path in cache_files:
-        path.write_bytes(b"\x80\x05not a pickle at all")
+        path.write_bytes(b"\xffnot marshal data at all")
     assert _keys(run_check([EXAMPLE], FROM, TO, cache=True)) == expected
     _no_extraction(monkeypatch)  # rewritten: the next run parses nothing
     assert _keys(run_check([EXAMPLE], FROM, TO, cache=True)) == expected
@@ -137,8 +137,11 @@ def test_cli_uses_the_cache_and_no_cache_leaves_it_alone(
     facts_dir = tmp_path / "xdg" / "nixos-quick-deploy" / "facts"
     assert main(["check", str(EXAMPLE), "--no-git", "--no-cache"]) == 1
     assert not facts_dir.exists()
+    facts_dir.mkdir(parents=True)
+    (facts_dir / "0123.pickle").write_bytes(b"a cache of an earlier nqd")
     assert main(["check", str(EXAMPLE), "--no-git"]) == 1
-    assert len(list(facts_dir.glob("*.pickle"))) == 1
+    assert len(list(facts_dir.glob("*.facts"))) == 1
+    assert not list(facts_dir.glob("*.pickle"))  # the older format is removed
     capsys.readouterr()
 
 
