@@ -1,21 +1,21 @@
 """Which release a configuration is on: its pins, else the running system.
 
-Flake inputs come first, then niv's or npins' pins (`nqd.model.pins`) for configurations
-without a flake, with the same rules: the pin named `nixpkgs` decides, Home Manager's or
-nix-darwin's may speak for it, an unstable branch or channel is no release. Then the
-running NixOS (the channel of a configuration without pins), and last, on a machine that
-is not NixOS, what `.nix` files pin: `system.autoUpgrade.channel`, then Home Manager or
-nix-darwin fetched with `builtins.fetchTarball`/`fetchGit`.
-
-The top-level flake decides (the one nearest the checked path; flakes below it are often
-tools or pinned helpers): its input named `nixpkgs`, or Home Manager's or nix-darwin's,
-which are released in step with it; without an input named `nixpkgs`, any nixpkgs input.
-A second nixpkgs input (`nixpkgs-stable`, a backports branch) never speaks for the
-system's nixpkgs, and an input that follows `nixos-unstable` is not a release and is said
-so. When the inputs already name a newer release than flake.lock records for them, an
-upgrade is under way (`nqd fix` moved the inputs, `nix flake update` was not run yet): the
-release is the locked one and the target the inputs' one, so that `check` and `fix` finish
-that upgrade instead of starting the next.
+In this order:
+1. Flake inputs. The top-level flake decides (the one nearest the checked path; flakes
+   below it are often tools or pinned helpers): its input named `nixpkgs`, or Home
+   Manager's or nix-darwin's, which are released in step with it; without an input named
+   `nixpkgs`, any nixpkgs input. A second nixpkgs input (`nixpkgs-stable`, a backports
+   branch) never speaks for the system's nixpkgs, and an input that follows
+   `nixos-unstable` is not a release and is said so. When the inputs already name a newer
+   release than flake.lock records for them, an upgrade is under way (`nqd fix` moved the
+   inputs, `nix flake update` was not run yet): the release is the locked one and the
+   target the inputs' one, so that `check` and `fix` finish that upgrade instead of
+   starting the next.
+2. A flake.lock without its flake.nix.
+3. niv's or npins' pins (`nqd.model.pins`), by the same rules as flake inputs.
+4. The running NixOS (for a configuration on channels, the channel it runs).
+5. On a machine that is not NixOS, what `.nix` files pin: `system.autoUpgrade.channel`,
+   then Home Manager or nix-darwin fetched with `builtins.fetchTarball`/`fetchGit`.
 """
 
 from __future__ import annotations
