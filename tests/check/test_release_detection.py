@@ -353,3 +353,20 @@ def test_fix_lists_pins_for_their_tools_and_leaves_them_alone(
     assert "by hand" in err and "sources.json:9  NQD402" in err
     assert "`niv update nixpkgs -b nixos-25.11`" in err
     assert (tmp_path / "nix/sources.json").read_text() == NIV
+
+
+def test_flakehub_newest_stable_is_read_from_the_locked_version(
+        tmp_path: Path, kb_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`NixOS/nixpkgs/*` follows FlakeHub's newest stable release: flake.lock's locked URL
+    names the version it resolved to. `nix flake update` moves it; there is no URL to bump."""
+    _flake_pinning(tmp_path, "https://flakehub.com/f/NixOS/nixpkgs/*")
+    node = {"original": {"type": "tarball", "url": "https://flakehub.com/f/NixOS/nixpkgs/%2A"},
+            "locked": {"type": "tarball", "url": "https://api.flakehub.com/f/pinned/NixOS/"
+                       "nixpkgs/0.2505.812345%2Brev-1c8ba8d3/0197-uuid/source.tar.gz"}}
+    (tmp_path / "flake.lock").write_text(json.dumps(
+        {"nodes": {"root": {"inputs": {"nixpkgs": "nixpkgs"}}, "nixpkgs": node},
+         "root": "root", "version": 7}))
+    _code, report, _ = _check(tmp_path, capsys)
+    assert report is not None and (report["from"], report["to"]) == ("25.05", "25.11")
+    assert "FlakeHub's newest stable release" in str(report["release_source"])
+    assert _input_findings(report) == []

@@ -126,6 +126,15 @@ def _from_flake(inputs: list[FlakeInput], locked: list[LockedInput]) -> Detected
     else:
         candidates = sorted(inputs, key=lambda i: ((i.owner_repo or "").lower() != NIXPKGS,
                                                    i.pos.line))
+    if primary is not None and primary.ref == "*":
+        # FlakeHub's newest stable release: flake.lock says which one it was locked to.
+        lock = primary.pos.path.parent / "flake.lock"
+        locked_to = next((release_of_ref(entry.locked_ref) for entry in locked
+                          if entry.path == lock and entry.name == primary.name), None)
+        if locked_to is not None:
+            return DetectedRelease(locked_to, f"flake input nixpkgs ({primary.url}) follows "
+                                              f"FlakeHub's newest stable release; {lock} has "
+                                              f"it locked to {locked_to}")
     for flake_input in candidates:
         release = pins_release(flake_input)
         if release is None:
@@ -140,8 +149,8 @@ def _from_flake(inputs: list[FlakeInput], locked: list[LockedInput]) -> Detected
                                    target=release)
         return DetectedRelease(release, source)
     if primary is not None:  # a fork, a commit, FlakeHub `*`: other nixpkgs inputs say nothing
-        moving = " (FlakeHub's `*` moves to each new stable release)" \
-            if primary.ref == "*" else ""
+        moving = " (FlakeHub's `*` moves to each new stable release, and no flake.lock " \
+            "says which it was locked to)" if primary.ref == "*" else ""
         raise UsageError(
             f"flake input nixpkgs ({primary.url}, {primary.pos}) names no NixOS release "
             f"nqd can read{moving}, nor do Home Manager or nix-darwin inputs; pass --from "

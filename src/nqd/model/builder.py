@@ -383,5 +383,9 @@ def _read_lock(path: Path, diagnostics: list[Diagnostic]) -> list[LockedInput]:
         elif "url" in original:
             owner_repo, url_ref = parse_flake_url(str(original["url"]))
             ref = ref or url_ref
-        locked.append(LockedInput(name, owner_repo, ref if isinstance(ref, str) else None, path))
+        locked_url = nodes[node_name].get("locked", {})
+        locked_url = locked_url.get("url") if isinstance(locked_url, dict) else None
+        locked_ref = parse_flake_url(locked_url)[1] if isinstance(locked_url, str) else None
+        locked.append(LockedInput(name, owner_repo, ref if isinstance(ref, str) else None, path,
+                                  locked_ref))
     return locked

@@ -146,12 +146,14 @@ class FlakeInput:
 
 @dataclass(frozen=True)
 class LockedInput:
-    """An input's `original.ref` from flake.lock."""
+    """An input's `original.ref` from flake.lock, and the version it is locked to where the
+    locked URL names one (FlakeHub's `.../0.2505.812345+rev-.../source.tar.gz`)."""
 
     name: str
     owner_repo: str | None
     ref: str | None
     path: Path
+    locked_ref: str | None = None
 
 
 @dataclass(frozen=True)
