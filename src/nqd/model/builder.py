@@ -107,7 +107,11 @@ def _extract_all(files: list[Path], diagnostics: list[Diagnostic], jobs: int | N
     else:
         for source in todo:
             facts[source.path] = _extracted(source, interest, cache)
-    return dict(sorted(facts.items()))
+    return dict(sorted(facts.items(), key=_path_text))  # str: Path comparisons are slow
+
+
+def _path_text(item: tuple[Path, FileFacts]) -> str:
+    return str(item[0])
 
 
 def _extracted(source: SourceFile, interest: Interest | None,
