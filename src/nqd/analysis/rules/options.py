@@ -42,21 +42,33 @@ def option_path(text: str) -> tuple[str, ...]:
     return tuple(text.split("."))
 
 
+_Entry = tuple[tuple[str, ...], Change]
+
+
 def check(ctx: RuleContext) -> Iterable[Finding]:
     by_area: dict[Area, list[tuple[tuple[str, ...], Change]]] = {}
     for change in ctx.of_kind(*_RULE_OF):
         if change.old:
             by_area.setdefault(change.area, []).append((option_path(change.old), change))
-    # Index the changes by first path element, so each definition meets only candidates.
-    index: dict[tuple[Area, str], list[tuple[tuple[str, ...], Change]]] = {}
+    # Index the changes by their first two path elements (one for one-element paths), so
+    # each definition meets only candidates (`programs.*` alone holds hundreds).
+    short: dict[tuple[Area, str], list[_Entry]] = {}
+    index: dict[tuple[Area, str, str], list[_Entry]] = {}
     for area, entries in by_area.items():
         for path, change in entries:
-            index.setdefault((area, path[0]), []).append((path, change))
+            if len(path) == 1:
+                short.setdefault((area, path[0]), []).append((path, change))
+            else:
+                index.setdefault((area, path[0], path[1]), []).append((path, change))
     for option in ctx.model.options():
         option_area = AREA_OF_CONTEXT.get(option.context)
         if option_area is None or not option.path or option.path[0] is None:
             continue
-        for path, change in index.get((option_area, option.path[0]), ()):
+        head = option.path[0]
+        candidates = short.get((option_area, head), [])
+        if len(option.path) > 1 and option.path[1] is not None:
+            candidates = [*candidates, *index.get((option_area, head, option.path[1]), ())]
+        for path, change in candidates:
             if option.covers(path):
                 yield finding(option, change, path)
 
