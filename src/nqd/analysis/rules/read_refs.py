@@ -8,7 +8,7 @@ from nqd.analysis.context import RuleContext
 from nqd.analysis.findings import Finding, Rule
 from nqd.analysis.rules.options import AREA_OF_CONTEXT, option_path
 from nqd.analysis.rules.packages import inherit_note
-from nqd.knowledge.model import Area, Kind
+from nqd.knowledge.model import Area, Change, Kind
 
 RENAMED_READ = Rule(
     "NQD111", "renamed-option-read", "You read an option through its old name.",
@@ -32,10 +32,12 @@ INTEREST: frozenset[str] = frozenset()
 
 
 def check(ctx: RuleContext) -> Iterable[Finding]:
-    option_changes = [
-        (option_path(c.old), c) for c in ctx.of_kind(Kind.RENAMED_OPTION, Kind.REMOVED_OPTION)
-        if c.old
-    ]
+    # By area and first path element: a read meets only the changes it can match.
+    option_changes: dict[tuple[Area, str], list[tuple[tuple[str, ...], Change]]] = {}
+    for c in ctx.of_kind(Kind.RENAMED_OPTION, Kind.REMOVED_OPTION):
+        if c.old:
+            path = option_path(c.old)
+            option_changes.setdefault((c.area, path[0]), []).append((path, c))
     pkgs_changes = {c.old: c for c in ctx.of_kind(Kind.RENAMED_PACKAGE, Kind.REMOVED_PACKAGE)
                     if c.old and c.area is Area.NIXPKGS}
     for ref in ctx.model.reads():
@@ -54,8 +56,10 @@ def check(ctx: RuleContext) -> Iterable[Finding]:
                 )
             continue
         area = AREA_OF_CONTEXT.get(ref.context)
-        for path, change in option_changes:
-            if change.area is not area or ref.path[: len(path)] != path:
+        if area is None or not ref.path:
+            continue
+        for path, change in option_changes.get((area, ref.path[0]), ()):
+            if ref.path[: len(path)] != path:
                 continue
             rule = RENAMED_READ if change.kind is Kind.RENAMED_OPTION else REMOVED_READ
             message = (f"config.{change.old} was renamed to config.{change.new}"
