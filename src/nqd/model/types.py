@@ -215,7 +215,9 @@ class ConfigModel:
     locked_inputs: list[LockedInput] = field(default_factory=list)
     pinned_sources: list[PinnedSource] = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)
-    _by_root: dict[str | None, list[OptionDef]] | None = field(default=None, repr=False)
+    # Definitions by their first path element, and by their first two.
+    _by_root: dict[tuple[str | None, ...], list[OptionDef]] | None = field(default=None,
+                                                                          repr=False)
 
     def options(self, context: Context | None = None) -> list[OptionDef]:
         return [
@@ -240,12 +242,14 @@ class ConfigModel:
         if not path:
             return self.options(context)
         if self._by_root is None:
-            by_root: dict[str | None, list[OptionDef]] = {}
+            by_root: dict[tuple[str | None, ...], list[OptionDef]] = {}
             for option in self.options():
                 if option.path:
-                    by_root.setdefault(option.path[0], []).append(option)
+                    by_root.setdefault(option.path[:1], []).append(option)
+                if len(option.path) > 1:
+                    by_root.setdefault(option.path[:2], []).append(option)
             self._by_root = by_root
-        return [o for o in self._by_root.get(path[0], ())
+        return [o for o in self._by_root.get(path[:2], ())
                 if o.startswith(path) and (context is None or o.context == context)]
 
     def state_version(self, context: Context) -> tuple[str, OptionDef] | None:

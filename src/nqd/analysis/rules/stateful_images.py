@@ -267,9 +267,9 @@ def check(ctx: RuleContext) -> Iterable[Finding]:
     model = ctx.model
     new_images = declared_images(model.options())
     yield from unpinned_images(new_images)
-    relevant = {o.pos.path for o in model.options()
-                if o.startswith(_OCI) or o.startswith(("services", "postgresql"))
-                or o.path == _STATE_VERSION}
+    relevant = {o.pos.path for o in [*model.defines(_OCI),
+                                     *model.defines(("services", "postgresql")),
+                                     *model.defines(_STATE_VERSION)]}
     old_options: list[OptionDef] = []
     old_packages: list[PackageRef] = []
     changed = False
