@@ -26,12 +26,41 @@ OLD_RELEASE_PIN = Rule(
     '"nixpkgs": { "branch": "nixos-25.05", "owner": "NixOS", "repo": "nixpkgs", ... }',
     '"nixpkgs": { "branch": "nixos-25.11", "owner": "NixOS", "repo": "nixpkgs", ... }',
 )
-
+OLD_RELEASE_URL = Rule(
+    "NQD403", "url-pin-old-release",
+    "A fetchTarball/fetchGit of nixpkgs or Home Manager, or system.autoUpgrade.channel, "
+    "still names the old release.",
+    "Configurations without a flake often import Home Manager as "
+    "`builtins.fetchTarball https://github.com/nix-community/home-manager/archive/"
+    "release-25.05.tar.gz`. After the system moves to the new release that Home Manager "
+    "stays on the old one, and Home Manager warns that its release differs from nixpkgs'. "
+    "`system.autoUpgrade.channel` on the old channel makes automatic upgrades rebuild the "
+    "system from the old release. `nqd fix` moves the release in the URL (or fetchGit's "
+    "`ref`); a pinned `sha256`/`hash`/`rev` must change with it and is left for a person "
+    "(`nix-prefetch-url --unpack URL` prints the new hash).",
+    'home-manager = builtins.fetchTarball "https://github.com/nix-community/home-manager/'
+    'archive/release-25.05.tar.gz";',
+    'home-manager = builtins.fetchTarball "https://github.com/nix-community/home-manager/'
+    'archive/release-25.11.tar.gz";',
+)
+RULES = (OLD_RELEASE_PIN, OLD_RELEASE_URL)
+# A file can only fetch or set these if it names them (see nqd.model.interest).
+INTEREST: frozenset[str] = frozenset({"fetchTarball", "fetchGit", "autoUpgrade"})
 _PIN_EVIDENCE = (
     Evidence(url="https://github.com/nmattia/niv#tracking-a-nixpkgs-branch"),
     Evidence(url="https://github.com/andir/npins#adding-dependencies"),
 )
+_URL_EVIDENCE = (
+    Evidence(url="https://nix-community.github.io/home-manager/#sec-install-nixos-module"),
+    Evidence(url="https://search.nixos.org/options?show=system.autoUpgrade.channel"),
+)
+_CHANNEL = ("system", "autoUpgrade", "channel")
 
+
+def check(ctx: RuleContext) -> Iterable[Finding]:
+    yield from check_pins(ctx)
+    yield from check_fetched(ctx)
+    yield from check_auto_upgrade(ctx)
 
 
 def check_pins(ctx: RuleContext) -> Iterable[Finding]:
@@ -56,39 +85,6 @@ def check_pins(ctx: RuleContext) -> Iterable[Finding]:
             f"`{command}` in {pin.pos.path.parent.parent}",
             replacement=new_ref, evidence=_PIN_EVIDENCE, fixable=False,
         )
-
-
-OLD_RELEASE_URL = Rule(
-    "NQD403", "url-pin-old-release",
-    "A fetchTarball/fetchGit of nixpkgs or Home Manager, or system.autoUpgrade.channel, "
-    "still names the old release.",
-    "Configurations without a flake often import Home Manager as "
-    "`builtins.fetchTarball https://github.com/nix-community/home-manager/archive/"
-    "release-25.05.tar.gz`. After the system moves to the new release that Home Manager "
-    "stays on the old one, and Home Manager warns that its release differs from nixpkgs'. "
-    "`system.autoUpgrade.channel` on the old channel makes automatic upgrades rebuild the "
-    "system from the old release. `nqd fix` moves the release in the URL (or fetchGit's "
-    "`ref`); a pinned `sha256`/`hash`/`rev` must change with it and is left for a person "
-    "(`nix-prefetch-url --unpack URL` prints the new hash).",
-    'home-manager = builtins.fetchTarball "https://github.com/nix-community/home-manager/'
-    'archive/release-25.05.tar.gz";',
-    'home-manager = builtins.fetchTarball "https://github.com/nix-community/home-manager/'
-    'archive/release-25.11.tar.gz";',
-)
-RULES = (OLD_RELEASE_PIN, OLD_RELEASE_URL)
-# A file can only fetch or set these if it names them (see nqd.model.interest).
-INTEREST: frozenset[str] = frozenset({"fetchTarball", "fetchGit", "autoUpgrade"})
-_URL_EVIDENCE = (
-    Evidence(url="https://nix-community.github.io/home-manager/#sec-install-nixos-module"),
-    Evidence(url="https://search.nixos.org/options?show=system.autoUpgrade.channel"),
-)
-_CHANNEL = ("system", "autoUpgrade", "channel")
-
-
-def check(ctx: RuleContext) -> Iterable[Finding]:
-    yield from check_pins(ctx)
-    yield from check_fetched(ctx)
-    yield from check_auto_upgrade(ctx)
 
 
 def check_fetched(ctx: RuleContext) -> Iterable[Finding]:
