@@ -334,9 +334,12 @@ def test_an_unstable_nixpkgs_pin_asks_for_from_and_a_flake_comes_first(
     assert report is not None and "flake input nixpkgs" in str(report["release_source"])
 
 
+@pytest.mark.parametrize("broken", ['{"nixpkgs": {', "[" * 100_000, "\udcff not json"])
 def test_a_broken_pin_file_is_one_line_and_the_check_goes_on(
-        tmp_path: Path, kb_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    write_tree(tmp_path, {"configuration.nix": CONFIG, "nix/sources.json": '{"nixpkgs": {'})
+        broken: str, tmp_path: Path, kb_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    write_tree(tmp_path, {"configuration.nix": CONFIG})
+    (tmp_path / "nix").mkdir()
+    (tmp_path / "nix" / "sources.json").write_bytes(broken.encode("utf-8", "surrogateescape"))
     code, report, err = _check(tmp_path, capsys, "--from", "25.05")
     assert code == 1 and report is not None
     assert "cannot read niv's pins" in err and len(err.strip().splitlines()) == 1

@@ -15,12 +15,12 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from nqd.model.flake_url import NIXPKGS_REPO
 from nqd.model.types import Diagnostic, PinnedSource, SourcePos
 from nqd.nix.parser import column_of
 
 # Where each tool keeps its pins, relative to the configuration's directory.
 PIN_FILES = (("niv", Path("nix/sources.json")), ("npins", Path("npins/sources.json")))
-NIXPKGS = "NixOS/nixpkgs"
 
 
 def read_pins(roots: Iterable[Path]) -> tuple[list[PinnedSource], list[Diagnostic]]:
@@ -38,8 +38,9 @@ def read_pins(roots: Iterable[Path]) -> tuple[list[PinnedSource], list[Diagnosti
             try:
                 text = path.read_bytes()
                 data = json.loads(text)
-            except (OSError, ValueError) as exc:
-                problems.append(Diagnostic("bad-pins", f"cannot read {tool}'s pins ({exc})",
+            except (OSError, ValueError, RecursionError) as exc:
+                reason = "nested too deeply" if isinstance(exc, RecursionError) else exc
+                problems.append(Diagnostic("bad-pins", f"cannot read {tool}'s pins ({reason})",
                                            path))
                 continue
             pins.extend(_niv(path, text, data) if tool == "niv" else _npins(path, text, data))
@@ -67,7 +68,7 @@ def _npins(path: Path, text: bytes, data: Any) -> Iterable[PinnedSource]:
         if not isinstance(spec, dict):
             continue
         if spec.get("type") == "Channel" and isinstance(spec.get("name"), str):
-            yield PinnedSource("npins", name, NIXPKGS, spec["name"], True,
+            yield PinnedSource("npins", name, NIXPKGS_REPO, spec["name"], True,
                                _value_pos(path, text, name, "name", spec["name"]))
         elif isinstance(spec.get("branch"), str):
             repository = spec.get("repository")
