@@ -217,3 +217,15 @@ def test_check_never_writes(tmp_path: Path, kb_dir: Path,
     for fmt in ("text", "json", "sarif", "markdown"):
         run_cli(["check", str(tmp_path), "--from", "25.05", "--format", fmt], capsys)
     assert snapshot(tmp_path) == before
+
+
+@pytest.mark.parametrize("lock", ['{"nodes": ', "[" * 100_000, '{"nodes": {"root": 5}}'])
+def test_a_broken_flake_lock_is_one_line_and_the_flake_still_decides(
+        lock: str, tmp_path: Path, kb_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    write_tree(tmp_path, {"flake.nix": '{ inputs.nixpkgs.url = "github:NixOS/nixpkgs/'
+                                       'nixos-25.05"; outputs = _: { }; }\n',
+                          "configuration.nix": GOOD})
+    (tmp_path / "flake.lock").write_text(lock)
+    code, out, err = run_cli(["check", str(tmp_path), "--format", "json"], capsys)
+    assert code == 0 and json.loads(out)["from"] == "25.05"
+    assert "cannot read flake.lock" in err and err.count("\n") == 1

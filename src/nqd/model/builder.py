@@ -370,8 +370,9 @@ def _read_lock(path: Path, diagnostics: list[Diagnostic]) -> list[LockedInput]:
         data = json.loads(path.read_bytes())
         nodes = data["nodes"]
         root_inputs = nodes[data.get("root", "root")].get("inputs", {})
-    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
-        diagnostics.append(Diagnostic("bad-lock", f"cannot read flake.lock ({exc})", path))
+    except (OSError, ValueError, KeyError, TypeError, AttributeError, RecursionError) as exc:
+        reason = "nested too deeply" if isinstance(exc, RecursionError) else exc
+        diagnostics.append(Diagnostic("bad-lock", f"cannot read flake.lock ({reason})", path))
         return []
     locked = []
     for name, node_name in root_inputs.items():
