@@ -115,3 +115,16 @@ def test_on_a_machine_that_is_not_nixos_the_files_pins_name_the_release(
     assert report["from"] == "25.05"
     assert "fetchTarball of nix-community/home-manager (release-25.05)" in \
         str(report["release_source"])
+
+
+def test_the_markdown_checklist_counts_these_pins(
+        tmp_path: Path, kb_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    write_tree(tmp_path, {"configuration.nix": """\
+        { ... }: { system.autoUpgrade.channel = "https://nixos.org/channels/nixos-25.05"; }
+        """})
+    main(["check", str(tmp_path), "--from", "25.05", "--no-git", "--format", "markdown"])
+    assert "- [ ] Flake inputs moved" in capsys.readouterr().out
+    (tmp_path / "configuration.nix").write_text(
+        '{ ... }: { system.autoUpgrade.channel = "https://nixos.org/channels/nixos-25.11"; }\n')
+    main(["check", str(tmp_path), "--from", "25.05", "--no-git", "--format", "markdown"])
+    assert "- [x] Flake inputs moved" in capsys.readouterr().out

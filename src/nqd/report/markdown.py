@@ -61,10 +61,11 @@ def render(result: CheckResult) -> str:
         "",
         "### Configuration updates",
         "",
-        f"- {_box(not rules_hit & {'NQD401', 'NQD402'})} Flake inputs moved to "
+        f"- {_box(not rules_hit & {'NQD401', 'NQD402', 'NQD403'})} Flake inputs moved to "
         f"`nixos-{target}` and `release-{target}` (nixpkgs and Home Manager together), then "
         "`nix flake update --flake PATH` (the path goes after `--flake`); without a flake, "
-        "niv's or npins' pins moved with their own tool.",
+        "niv's or npins' pins moved with their own tool, and Home Manager's `fetchTarball` "
+        "URL and `system.autoUpgrade.channel` moved with the system.",
         f"- {_box('NQD501' not in rules_hit)} `stateVersion` left unchanged ({kept}). Never "
         f"raise it on an upgrade: it keeps the stateful defaults of the first install (for "
         f"example PostgreSQL 17 is the default only for stateVersion >= 25.11 and cannot read "
