@@ -12,6 +12,7 @@ RULE_MODULES = (
     "release_pins",
     "state_version",
     "networkmanager",
+    "xserver_drivers",
     "changed_defaults",
     "stateful_images",
 )
