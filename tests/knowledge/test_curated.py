@@ -295,3 +295,21 @@ def test_torsocks_default_change_needs_the_tor_client(
     result = run_check([tmp_path], Release.parse("25.05"), Release.parse("25.11"))
     ids = {f.change.id for f in result.findings if f.change is not None}
     assert ("nixos:changed-default:services.tor.torsocks.enable" in ids) is noted
+
+
+@pytest.mark.parametrize(("value", "noted"), [
+    ('"WAYLAND_DISPLAY"', True),                       # a string: no longer accepted
+    ('[ "WAYLAND_DISPLAY" ]', False),                  # already a list
+    ('lib.concatStringsSep " " [ "A" ]', True),        # cannot tell: said
+])
+def test_accept_env_note_only_for_a_string(tmp_path: Path, value: str, noted: bool) -> None:
+    """26.05 made services.openssh.settings.AcceptEnv a list of strings (rl-2605): a list
+    already written as one needs nothing (two of three configurations in the field test)."""
+    from nqd.analysis.engine import run_check
+    from nqd.releases import Release
+
+    (tmp_path / "configuration.nix").write_text(
+        f"{{ lib, ... }}: {{ services.openssh.settings.AcceptEnv = {value}; }}\n")
+    result = run_check([tmp_path], Release.parse("25.11"), Release.parse("26.05"))
+    ids = {f.change.id for f in result.findings if f.change is not None}
+    assert ("nixos:behaviour:services.openssh.settings.AcceptEnv" in ids) is noted

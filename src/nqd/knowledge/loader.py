@@ -63,6 +63,7 @@ def parse_change(raw: dict[str, Any], from_release: str, to_release: str, where:
                 state_version_at_least=cond.get("state_version_at_least"),
                 requires=tuple(cond.get("requires", ())),
                 unset=tuple(cond.get("unset", ())),
+                written_as=tuple(cond.get("written_as", ())),
             )
             if cond
             else None

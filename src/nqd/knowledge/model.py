@@ -80,12 +80,17 @@ class Condition:
     - `state_version_at_least`: applies when stateVersion is at least this release.
     - `requires`: option paths that must be defined (e.g. `services.postgresql.enable`).
     - `unset`: option paths that must not be defined (e.g. `services.postgresql.package`).
+    - `written_as`: the change concerns only definitions of its `old` option written as one
+      of these kinds of value (`string`, `list`, `attrset`, `path`, `number`, `boolean`;
+      e.g. a string where a list is now required). A value of no such kind (a function
+      call, a variable) still counts: nqd cannot tell what it evaluates to.
     """
 
     state_version_below: str | None = None
     state_version_at_least: str | None = None
     requires: tuple[str, ...] = ()
     unset: tuple[str, ...] = ()
+    written_as: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

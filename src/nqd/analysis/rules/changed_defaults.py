@@ -64,10 +64,13 @@ def _applies(model: ConfigModel, change: Change) -> OptionDef | None:
         else [])
     if not required:
         return None
+    written_as = condition.written_as if condition else ()
+    old = option_path(change.old) if change.old else None
     anchors = []
     for path_text in required:
         found = [o for o in model.defines(option_path(path_text), context)
-                 if o.literal is not False]
+                 if o.literal is not False
+                 and not (written_as and o.path == old and _kind_of(o) not in (None, *written_as))]
         if not found:
             return None
         anchors.append(found[0])
@@ -79,6 +82,22 @@ def _applies(model: ConfigModel, change: Change) -> OptionDef | None:
                                  condition.state_version_at_least):
             return None
     return anchors[0]
+
+
+# Grammar node types of literal values, by the kinds a condition's `written_as` names.
+_VALUE_KINDS = {
+    "string_expression": "string", "indented_string_expression": "string",
+    "list_expression": "list", "attrset_expression": "attrset",
+    "rec_attrset_expression": "attrset", "path_expression": "path",
+    "integer_expression": "number", "float_expression": "number",
+}
+
+
+def _kind_of(option: OptionDef) -> str | None:
+    """The kind of value a definition is written as, when it is a literal."""
+    if isinstance(option.literal, bool):
+        return "boolean"
+    return _VALUE_KINDS.get(option.value_type)
 
 
 def _state_version_ok(model: ConfigModel, context: Context, below: str | None,
