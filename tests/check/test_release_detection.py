@@ -29,6 +29,12 @@ def _check(path: Path, capsys: pytest.CaptureFixture[str], *extra: str) \
     return code, (json.loads(out) if out.strip() else None), err
 
 
+def _flake_pinning(root: Path, url: str) -> Path:
+    """A flake whose only input is nixpkgs at `url`."""
+    flake = f'{{ inputs.nixpkgs.url = "{url}"; outputs = _: {{ }}; }}\n'
+    return write_tree(root, {"flake.nix": flake})
+
+
 def _input_findings(report: dict[str, object] | None) -> list[str]:
     assert report is not None
     findings = report["findings"]
@@ -95,9 +101,7 @@ def test_nix_darwin_inputs_are_detected_and_bumped_with_nixpkgs(
 
 def test_indirect_references_name_a_release_too(
         tmp_path: Path, kb_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    write_tree(tmp_path, {"flake.nix": """
-        { inputs.nixpkgs.url = "nixpkgs/nixos-25.05"; outputs = _: { }; }
-        """})
+    _flake_pinning(tmp_path, "nixpkgs/nixos-25.05")
     _code, report, _ = _check(tmp_path, capsys)
     assert report is not None and report["from"] == "25.05"
     assert _input_findings(report) == ["nixpkgs"]
@@ -107,9 +111,7 @@ def test_an_upgrade_under_way_is_finished_by_check_and_fix_alike(
         tmp_path: Path, kb_dir: Path, capsys: pytest.CaptureFixture[str],
         monkeypatch: pytest.MonkeyPatch) -> None:
     """Inputs already moved to 25.11 (by `nqd fix`), flake.lock not updated yet."""
-    write_tree(tmp_path, {"flake.nix": """
-        { inputs.nixpkgs.url = "github:NixOS/nixpkgs/nixos-25.11"; outputs = _: { }; }
-        """})
+    _flake_pinning(tmp_path, "github:NixOS/nixpkgs/nixos-25.11")
     (tmp_path / "flake.lock").write_text(_lock("nixos-25.05"))
     _code, report, _ = _check(tmp_path, capsys)
     assert report is not None and (report["from"], report["to"]) == ("25.05", "25.11")
@@ -122,9 +124,7 @@ def test_an_upgrade_under_way_is_finished_by_check_and_fix_alike(
 
 def test_a_configuration_on_the_newest_known_release_has_nothing_to_check(
         tmp_path: Path, kb_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    write_tree(tmp_path, {"flake.nix": """
-        { inputs.nixpkgs.url = "github:NixOS/nixpkgs/nixos-26.05"; outputs = _: { }; }
-        """})
+    _flake_pinning(tmp_path, "github:NixOS/nixpkgs/nixos-26.05")
     (tmp_path / "flake.lock").write_text(_lock("nixos-26.05"))
     code = main(["check", str(tmp_path), "--no-git"])
     _out, err = capsys.readouterr()
@@ -159,9 +159,7 @@ def test_a_nixpkgs_input_nqd_cannot_read_is_not_replaced_by_a_backports_input(
 def test_a_lock_older_than_nqd_knows_does_not_stop_the_check(
         tmp_path: Path, kb_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """Inputs on 25.05, flake.lock still 24.11 (a real configuration): check 25.05 → 25.11."""
-    write_tree(tmp_path, {"flake.nix": """
-        { inputs.nixpkgs.url = "github:NixOS/nixpkgs/nixos-25.05"; outputs = _: { }; }
-        """})
+    _flake_pinning(tmp_path, "github:NixOS/nixpkgs/nixos-25.05")
     (tmp_path / "flake.lock").write_text(_lock("nixos-24.11"))
     _code, report, _ = _check(tmp_path, capsys)
     assert report is not None and (report["from"], report["to"]) == ("25.05", "25.11")
@@ -171,9 +169,7 @@ def test_a_lock_older_than_nqd_knows_does_not_stop_the_check(
 def test_fix_twice_with_a_lock_older_than_nqd_knows_changes_nothing_the_second_time(
         tmp_path: Path, kb_dir: Path, capsys: pytest.CaptureFixture[str],
         monkeypatch: pytest.MonkeyPatch) -> None:
-    write_tree(tmp_path, {"flake.nix": """
-        { inputs.nixpkgs.url = "github:NixOS/nixpkgs/nixos-25.05"; outputs = _: { }; }
-        """})
+    _flake_pinning(tmp_path, "github:NixOS/nixpkgs/nixos-25.05")
     (tmp_path / "flake.lock").write_text(_lock("nixos-24.11"))
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
     assert main(["fix", str(tmp_path), "--write"]) == 0
@@ -203,11 +199,6 @@ def test_the_tree_is_walked_once_for_detection_and_model(
     result = run_check([tmp_path])
     assert str(result.from_release) == "25.05"
     assert walks == [tmp_path.resolve()]
-
-
-def _flake_pinning(root: Path, url: str) -> Path:
-    flake = f'{{ inputs.nixpkgs.url = "{url}"; outputs = _: {{ }}; }}\n'
-    return write_tree(root, {"flake.nix": flake})
 
 
 @pytest.mark.parametrize(("url", "release"), [
@@ -244,9 +235,7 @@ def test_flakehub_unstable_and_moving_versions_ask_for_from(
 def test_a_flakehub_upgrade_under_way_reads_the_percent_encoded_lock(
         tmp_path: Path, kb_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """flake.lock keeps FlakeHub URLs percent-encoded (`0.2505.%2A`)."""
-    write_tree(tmp_path, {"flake.nix": """
-        { inputs.nixpkgs.url = "https://flakehub.com/f/NixOS/nixpkgs/0.2511.*"; outputs = _: { }; }
-        """})
+    _flake_pinning(tmp_path, "https://flakehub.com/f/NixOS/nixpkgs/0.2511.*")
     original = {"type": "tarball", "url": "https://flakehub.com/f/NixOS/nixpkgs/0.2505.%2A"}
     (tmp_path / "flake.lock").write_text(json.dumps(
         {"nodes": {"root": {"inputs": {"nixpkgs": "nixpkgs"}},
@@ -327,9 +316,7 @@ def test_an_unstable_nixpkgs_pin_asks_for_from_and_a_flake_comes_first(
     code, report, err = _check(tmp_path, capsys)
     assert code == 2 and report is None
     assert "npins pin nixpkgs follows nixpkgs-unstable" in err and "--from" in err
-    write_tree(tmp_path, {"flake.nix": """
-        { inputs.nixpkgs.url = "github:NixOS/nixpkgs/nixos-25.05"; outputs = _: { }; }
-        """})
+    _flake_pinning(tmp_path, "github:NixOS/nixpkgs/nixos-25.05")
     _code, report, _ = _check(tmp_path, capsys)
     assert report is not None and "flake input nixpkgs" in str(report["release_source"])
 

@@ -166,8 +166,7 @@ def test_state_version_is_never_changed(tmp_path: Path) -> None:
         "message": "wrong on purpose", "fixable": True,
         "evidence": [{"url": "https://example.invalid/test-fixture"}]})
     (kb_dir / "25.11.json").write_text(json.dumps(data))
-    module = tmp_path / "cfg" / "configuration.nix"
-    module.parent.mkdir()
+    module = _module_path(tmp_path)
     module.write_text('{ ... }: {\n  system.stateVersion = "25.05";\n}\n')
     plan = plan_fixes([module.parent], FROM, TO, kb=KnowledgeBase.load(kb_dir))
     assert plan.files == []
@@ -191,8 +190,7 @@ def test_prefix_renames_move_whole_sets(tmp_path: Path) -> None:
     definition below it, whether written as a set or dotted (test-fixture change)."""
     kb = _kb_with_renames(tmp_path, {"services.xserver.displayManager.gdm":
                                      "services.displayManager.gdm"})
-    module = tmp_path / "cfg" / "configuration.nix"
-    module.parent.mkdir()
+    module = _module_path(tmp_path)
     module.write_text(
         "{ ... }:\n{\n  services.xserver = {\n    enable = true;\n"
         "    displayManager.gdm = {\n      enable = true;\n      wayland = true;\n    };\n"
@@ -208,8 +206,7 @@ def test_prefix_renames_move_whole_sets(tmp_path: Path) -> None:
 
 
 def test_values_never_move_across_rec_scopes(tmp_path: Path, kb: KnowledgeBase) -> None:
-    module = tmp_path / "cfg" / "configuration.nix"
-    module.parent.mkdir()
+    module = _module_path(tmp_path)
     module.write_text("{ ... }:\n{\n  services.xserver = rec {\n    enable = true;\n"
                       "    desktopManager.gnome.enable = enable;\n  };\n}\n")
     plan = plan_fixes([module.parent], FROM, TO, kb=kb)
@@ -218,8 +215,7 @@ def test_values_never_move_across_rec_scopes(tmp_path: Path, kb: KnowledgeBase) 
 
 
 def test_with_scope_renames_respect_lexical_bindings(tmp_path: Path, kb: KnowledgeBase) -> None:
-    module = tmp_path / "cfg" / "configuration.nix"
-    module.parent.mkdir()
+    module = _module_path(tmp_path)
     module.write_text("{ pkgs, ... }:\nlet\n  noto-fonts-color-emoji = null;\nin\n{\n"
                       "  fonts.packages = with pkgs; [ noto-fonts-emoji ];\n}\n")
     plan = plan_fixes([module.parent], FROM, TO, kb=kb)
@@ -232,11 +228,8 @@ def test_sets_emptied_by_several_moves_are_removed_and_written_empty_sets_kept(
     """Two fixes each move one binding out of `gdm = { ... }`: neither sees the set become
     empty alone; the round's pruning removes it, and `xserver` around it (test-fixture
     changes). A set the user wrote empty stays."""
-    kb = _kb_with_renames(tmp_path, {f"services.xserver.displayManager.gdm.{name}":
-                                     f"services.displayManager.gdm.{name}"
-                                     for name in ("enable", "wayland")})
-    module = tmp_path / "cfg" / "configuration.nix"
-    module.parent.mkdir()
+    kb = _kb_with_gdm_renames(tmp_path)
+    module = _module_path(tmp_path)
     module.write_text(
         "{ ... }:\n{\n  services = {\n    xserver = {\n      displayManager.gdm = {\n"
         "        enable = true;\n        wayland = false;\n      };\n    };\n"
@@ -259,8 +252,7 @@ def test_sets_emptied_by_several_moves_are_removed_and_written_empty_sets_kept(
 def test_inherit_from_pkgs_is_not_offered_as_fixable(tmp_path: Path, kb: KnowledgeBase) -> None:
     """`inherit (pkgs) x;` names the binding `x` too: check says how to rewrite it instead
     of promising a fix that fix would refuse (seen in real configurations)."""
-    module = tmp_path / "cfg" / "home.nix"
-    module.parent.mkdir()
+    module = _module_path(tmp_path, "home.nix")
     module.write_text("{ pkgs, ... }:\nlet\n  inherit (pkgs) system noto-fonts-emoji;\nin\n{\n"
                       "  fonts.packages = [ noto-fonts-emoji ];\n  x = system;\n}\n")
     result = run_check([module.parent], FROM, TO, kb=kb)
@@ -270,6 +262,20 @@ def test_inherit_from_pkgs_is_not_offered_as_fixable(tmp_path: Path, kb: Knowled
     assert "write `system = pkgs.stdenv.hostPlatform.system;`" in str(found["NQD113"].fix_note)
     plan = plan_fixes([module.parent], FROM, TO, kb=kb)
     assert plan.files == [] and plan.refused == [] and len(plan.manual) == 2
+
+
+def _module_path(tmp_path: Path, name: str = "configuration.nix") -> Path:
+    """Where a test writes its module: `cfg/<name>` under `tmp_path` (the directory made)."""
+    module = tmp_path / "cfg" / name
+    module.parent.mkdir()
+    return module
+
+
+def _kb_with_gdm_renames(tmp_path: Path) -> KnowledgeBase:
+    """gdm's `enable` and `wayland` renamed one by one, not as a set (test fixtures)."""
+    return _kb_with_renames(tmp_path, {f"services.xserver.displayManager.gdm.{name}":
+                                       f"services.displayManager.gdm.{name}"
+                                       for name in ("enable", "wayland")})
 
 
 def _kb_with_renames(tmp_path: Path, renames: dict[str, str]) -> KnowledgeBase:
@@ -293,8 +299,7 @@ def test_a_delta_set_renamed_in_place_gains_git_integration_inside(
         tmp_path: Path, kb: KnowledgeBase) -> None:
     """`programs.git.delta = { ... };` written dotted is renamed in place, not moved: the
     set still needs `enableGitIntegration` (seen in a real configuration)."""
-    module = tmp_path / "cfg" / "home.nix"
-    module.parent.mkdir()
+    module = _module_path(tmp_path, "home.nix")
     module.write_text("{ ... }:\n{\n  programs.git.delta = {\n    enable = true;\n"
                       "    options.side-by-side = true;\n  };\n}\n")
     plan = plan_fixes([module.parent], FROM, TO, kb=kb)
@@ -307,8 +312,7 @@ def test_a_package_the_file_overrides_itself_is_left_whole(
         tmp_path: Path, kb: KnowledgeBase) -> None:
     """`packageOverrides = pkgs: { noto-fonts-emoji = ...; }` defines the old name: renaming
     only the uses would silently drop the override (seen with vaapiIntel in a real config)."""
-    module = tmp_path / "cfg" / "configuration.nix"
-    module.parent.mkdir()
+    module = _module_path(tmp_path)
     module.write_text(
         "{ pkgs, ... }:\n{\n  nixpkgs.config.packageOverrides = pkgs: {\n"
         "    noto-fonts-emoji = pkgs.noto-fonts-emoji.override { x = 1; };\n  };\n"
@@ -320,11 +324,8 @@ def test_a_package_the_file_overrides_itself_is_left_whole(
 
 
 def test_an_emptied_set_with_a_comment_about_it_stays(tmp_path: Path) -> None:
-    kb = _kb_with_renames(tmp_path, {f"services.xserver.displayManager.gdm.{name}":
-                                     f"services.displayManager.gdm.{name}"
-                                     for name in ("enable", "wayland")})
-    module = tmp_path / "cfg" / "configuration.nix"
-    module.parent.mkdir()
+    kb = _kb_with_gdm_renames(tmp_path)
+    module = _module_path(tmp_path)
     module.write_text(
         "{ ... }:\n{\n  services = {\n    # the login screen\n    xserver = {\n"
         "      displayManager.gdm = {\n        enable = true;\n        wayland = false;\n"
