@@ -30,7 +30,9 @@ from nqd.nix.syntax import (
     MODULE_WRAPPERS,
     application,
     attr_name,
+    attrpath_names,
     bindings,
+    first_name,
     function_name,
     static_string,
     strip_parens,
@@ -180,7 +182,7 @@ class _Extractor:
         if body is None or body.type not in _ATTRSETS:
             return
         full_form = any(
-            _first_name(b) in ("config", "options") for b in bindings(body) if b.type == "binding"
+            first_name(b) in ("config", "options") for b in bindings(body) if b.type == "binding"
         )
         if context is Context.UNKNOWN:
             self.facts.top_roots.extend(_definition_roots(body, full_form))
@@ -190,7 +192,7 @@ class _Extractor:
         if imports_only and b"imports" not in self.source:
             return
         for binding in bindings(body):
-            name = _first_name(binding)
+            name = first_name(binding)
             if binding.type != "binding" or name is None:
                 continue
             names = _names(binding)
@@ -257,7 +259,7 @@ class _Extractor:
             arg = strip_parens(args[0])
             url_node, ref_node, hashed = arg, None, False
             if arg is not None and arg.type in _ATTRSETS:
-                named = {_first_name(b): b.child_by_field_name("expression")
+                named = {first_name(b): b.child_by_field_name("expression")
                          for b in bindings(arg) if b.type == "binding"}
                 url_node, ref_node = named.get("url"), named.get("ref")
                 hashed = bool(_HASH_ATTRS & named.keys())
@@ -425,7 +427,7 @@ def _definition_roots(body: Node, full_form: bool) -> list[str]:
     `mkMerge [ ... ]` in full-form modules."""
     roots: list[str] = []
     for binding in bindings(body):
-        name = _first_name(binding)
+        name = first_name(binding)
         if name is None:
             continue
         if not full_form:
@@ -451,7 +453,7 @@ def _definition_roots(body: Node, full_form: bool) -> list[str]:
                 elif fname in MODULE_WRAPPERS and len(args) == MODULE_WRAPPERS[fname] + 1:
                     pending.append(args[-1])
             elif value.type in _ATTRSETS:
-                roots.extend(n for b in bindings(value) if (n := _first_name(b)) is not None)
+                roots.extend(n for b in bindings(value) if (n := first_name(b)) is not None)
     return roots
 
 
@@ -466,15 +468,7 @@ def _static_text(node: Node | None) -> str | None:
 
 
 def _names(binding: Node) -> list[str | None]:
-    return [attr_name(a) for a in binding.child_by_field_name("attrpath")
-            .children_by_field_name("attr")]
-
-
-def _first_name(binding: Node) -> str | None:
-    if binding.type != "binding":
-        return None
-    attrs = binding.child_by_field_name("attrpath").children_by_field_name("attr")
-    return attr_name(attrs[0]) if attrs else None
+    return attrpath_names(binding.child_by_field_name("attrpath"))
 
 
 def _operator(node: Node) -> str:

@@ -11,7 +11,10 @@ from nqd.nix.parser import Node, captures
 from nqd.nix.syntax import (
     MODULE_WRAPPERS,
     attr_name,
+    attrpath_names,
+    binding_attrpath,
     bindings,
+    first_name,
     function_name,
     parameters,
     strip_parens,
@@ -199,8 +202,7 @@ class ReferenceFinder:
             return self.with_packages_argument(name, with_node)
         if env.type == "select_expression":
             base = strip_parens(env.child_by_field_name("expression"))
-            names = [attr_name(a) for a in env.child_by_field_name("attrpath")
-                     .children_by_field_name("attr")]
+            names = attrpath_names(env.child_by_field_name("attrpath"))
             if base.type == "variable_expression" and base.text.decode() == "pkgs" \
                     and all(n is not None for n in names) and names[0] not in ("lib",):
                 return ".".join(n for n in names if n) + "."
@@ -224,8 +226,7 @@ class ReferenceFinder:
         callee = strip_parens(apply.child_by_field_name("function"))
         if callee.type != "select_expression":
             return None
-        names = [attr_name(a) for a in callee.child_by_field_name("attrpath")
-                 .children_by_field_name("attr")]
+        names = attrpath_names(callee.child_by_field_name("attrpath"))
         if names[-1:] != ["withPackages"]:
             return None
         base = strip_parens(callee.child_by_field_name("expression"))
@@ -328,10 +329,9 @@ def _is_overlay(function: Node, names: set[str]) -> bool:
                     in MODULE_WRAPPERS)):
             parent = parent.parent
         return parent is not None and parent.type == "binding" \
-            and _last_name(parent) == "overlays"
+            and attrpath_names(binding_attrpath(parent))[-1:] == ["overlays"]
     if parent is not None and parent.type == "binding":
-        attrs = [attr_name(a) for a in parent.child_by_field_name("attrpath")
-                 .children_by_field_name("attr")]
+        attrs = attrpath_names(binding_attrpath(parent))
         return "overlays" in attrs[:-1] or attrs[-1:] in (["overlay"], ["overlays"])
     return False
 
@@ -352,23 +352,11 @@ def _rebound(node: Node, overlay_body: Node, names: set[str]) -> bool:
     return False
 
 
-def _last_name(binding: Node) -> str | None:
-    attrs = binding.child_by_field_name("attrpath").children_by_field_name("attr")
-    return attr_name(attrs[-1]) if attrs else None
-
-
-def _first_name(binding: Node) -> str | None:
-    if binding.type != "binding":
-        return None
-    attrs = binding.child_by_field_name("attrpath").children_by_field_name("attr")
-    return attr_name(attrs[0]) if attrs else None
-
-
 def bound_names(node: Node) -> frozenset[str]:
     names = set()
     for binding in bindings(node):
         if binding.type == "binding":
-            first = _first_name(binding)
+            first = first_name(binding)
             if first:
                 names.add(first)
         else:

@@ -76,6 +76,15 @@ def attrpath_names(attrpath: Node) -> list[str | None]:
     return [attr_name(child) for child in attrpath.children_by_field_name("attr")]
 
 
+def first_name(binding: Node) -> str | None:
+    """The first name of a binding's attrpath (`services` of `services.x.enable = ...`);
+    None for `inherit` and for a dynamic first part."""
+    if binding.type != "binding":
+        return None
+    attrs = binding.child_by_field_name("attrpath").children_by_field_name("attr")
+    return attr_name(attrs[0]) if attrs else None
+
+
 def binding_attrpath(binding: Node) -> Node:
     return binding.child_by_field_name("attrpath")
 
