@@ -137,7 +137,9 @@ def run_check(
     model.diagnostics.extend(pin_problems)
     context = RuleContext(model=model, from_release=source, to_release=target, changes=changes,
                           previous_text=previous_text or no_history)
-    findings = _dedupe(f for module in modules for f in module.check(context))
+    settled = frozenset(change_id for module in modules if hasattr(module, "settles")
+                        for change_id in module.settles(context))
+    findings = _dedupe((f for module in modules for f in module.check(context)), settled)
     finding_codes = {"syntax-error", "missing-import", "import-cycle"}
     return CheckResult(
         findings=tuple(sorted(findings, key=lambda f: f.sort_key)),
@@ -153,17 +155,18 @@ def run_check(
 _GENERIC_RULES = frozenset({"NQD701", "NQD702", "NQD703"})
 
 
-def _dedupe(findings: Iterable[Finding]) -> list[Finding]:
+def _dedupe(findings: Iterable[Finding], settled: frozenset[str]) -> list[Finding]:
     """Drop repeats, and generic changed-default/behaviour notes at a place where a
-    dedicated rule already says more."""
+    dedicated rule already says more, or about a change a dedicated rule settled."""
     materialised = list(findings)
     specific = {(f.pos.path, f.pos.start_byte) for f in materialised
                 if f.rule not in _GENERIC_RULES}
     seen: set[tuple[Path, int, int, str, str | None]] = set()
     out = []
     for finding in materialised:
-        if finding.rule in _GENERIC_RULES and (finding.pos.path, finding.pos.start_byte) \
-                in specific:
+        if finding.rule in _GENERIC_RULES and (
+                (finding.pos.path, finding.pos.start_byte) in specific
+                or (finding.change is not None and finding.change.id in settled)):
             continue
         key = (finding.pos.path, finding.pos.start_byte, finding.pos.end_byte, finding.rule,
                finding.change.id if finding.change else finding.message)

@@ -1,6 +1,8 @@
 """One rule per module. Each module defines `RULES: tuple[Rule, ...]` and
 `check(ctx: RuleContext) -> Iterable[Finding]`. Adding a rule touches its own file and
-this list only.
+this list only. A module that judges a change in detail may also define
+`settles(ctx: RuleContext) -> frozenset[str]`: the ids of changes whose generic note
+(NQD701-703) says nothing more for this configuration.
 """
 
 RULE_MODULES = (

@@ -6,7 +6,6 @@ from collections.abc import Iterable
 
 from nqd.analysis.context import RuleContext
 from nqd.analysis.findings import Finding, Rule
-from nqd.analysis.rules import xserver_drivers
 from nqd.analysis.rules.options import AREA_OF_CONTEXT, option_path
 from nqd.knowledge.model import Area, Change, Kind
 from nqd.model.types import ConfigModel, Context, OptionDef
@@ -37,8 +36,6 @@ _CONTEXT_OF_AREA = {Area.NIXOS: Context.NIXOS, Area.HOME_MANAGER: Context.HOME_M
 
 def check(ctx: RuleContext) -> Iterable[Finding]:
     for change in ctx.of_kind(*_RULE_OF):
-        if change.id == xserver_drivers.CHANGE_ID and xserver_drivers.decides(ctx.model):
-            continue  # the driver names were checked one by one (NQD602)
         anchor = _applies(ctx.model, change)
         if anchor is None:
             continue

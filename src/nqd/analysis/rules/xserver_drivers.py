@@ -10,7 +10,7 @@ declares `displaylink` externally configured.
 
 A list of literal names is decided here: unknown names are a warning (a module of the
 configuration's own, or of an input, could still provide them), and when every name is
-known the generic behaviour note on the option is not given (`decides`).
+known the generic behaviour note on the option is not given (`settles`).
 """
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ UNKNOWN_DRIVER = Rule(
 RULES = (UNKNOWN_DRIVER,)
 INTEREST = frozenset({"videoDrivers", "videoDriver"})
 # The change whose generic note this rule replaces when it can decide.
-CHANGE_ID = "nixos:behaviour:services.xserver.videoDrivers"
+_CHANGE_ID = "nixos:behaviour:services.xserver.videoDrivers"
 _SINCE = Release(26, 5)
 _SNAPSHOT = "https://github.com/Swarsel/nixpkgs/blob/4aa6836a648ca76c68866decf0c8965e36ec2a3b/"
 _EVIDENCE = tuple(
@@ -89,13 +89,15 @@ def check(ctx: RuleContext) -> Iterable[Finding]:
         )
 
 
-def decides(model: ConfigModel) -> bool:
-    """Whether every definition of the drivers is a list of literal names this rule judged
-    (then the generic behaviour note says nothing more)."""
+def settles(ctx: RuleContext) -> frozenset[str]:
+    """The generic videoDrivers note, when every definition of the drivers is a list of
+    literal names this rule judged."""
+    model = ctx.model
     definitions = [o for path in _DRIVER_OPTIONS for o in model.defines(path, Context.NIXOS)]
-    if not definitions or any(model.defines(path, Context.NIXOS) for path in _OWN_DRIVERS):
-        return False
-    return len(_literal_lists(model)) == len(definitions)
+    if not definitions or any(model.defines(path, Context.NIXOS) for path in _OWN_DRIVERS) \
+            or len(_literal_lists(model)) != len(definitions):
+        return frozenset()
+    return frozenset({_CHANGE_ID})
 
 
 def _literal_lists(model: ConfigModel) -> list[tuple[OptionDef, list[str]]]:
