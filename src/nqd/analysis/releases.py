@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from nqd.errors import UsageError
+from nqd.model.flake_url import NIXPKGS_REPO, parse_flake_url
 from nqd.model.types import ConfigModel, FlakeInput, LockedInput, PinnedSource
 from nqd.releases import Release
 
@@ -38,7 +39,7 @@ _REF = re.compile(
 # `=0.2505.812345`), minor 1 follows nixos-unstable (`0.1`, `0.1.*`).
 _FLAKEHUB_RELEASE = re.compile(r"^[=~^]?0\.(\d{2})(05|11)(?:\.|$)")
 _FLAKEHUB_UNSTABLE = re.compile(r"^[=~^]?0\.1(?:\.|$)")
-NIXPKGS = "nixos/nixpkgs"
+NIXPKGS = NIXPKGS_REPO.lower()  # repositories are compared lower-case
 RELEASE_REPOS = frozenset({NIXPKGS, "nix-community/home-manager", "lnl7/nix-darwin",
                            "nix-darwin/nix-darwin"})
 _COMPANIONS = RELEASE_REPOS - {NIXPKGS}  # released in step with nixpkgs
@@ -184,8 +185,6 @@ def _from_pins(pins: list[PinnedSource]) -> DetectedRelease | None:
 def _from_url_pins(model: ConfigModel) -> DetectedRelease | None:
     """`system.autoUpgrade.channel`, else Home Manager or nix-darwin fetched in a `.nix`
     file (a fetched nixpkgs is often a second one, for one package: never used)."""
-    from nqd.model.flake_url import parse_flake_url
-
     for option in model.defines(("system", "autoUpgrade", "channel")):
         if isinstance(option.literal, str):
             owner_repo, ref = parse_flake_url(option.literal)
