@@ -129,24 +129,22 @@ def _from_flake(inputs: list[FlakeInput], locked: list[LockedInput]) -> Detected
                                                    i.pos.line))
     if primary is not None and primary.ref == "*":
         # FlakeHub's newest stable release: flake.lock says which one it was locked to.
-        lock = primary.pos.path.parent / "flake.lock"
-        locked_to = next((release_of_ref(entry.locked_ref) for entry in locked
-                          if entry.path == lock and entry.name == primary.name), None)
-        if locked_to is not None:
+        entry = _lock_entry(primary, locked)
+        locked_to = release_of_ref(entry.locked_ref) if entry is not None else None
+        if entry is not None and locked_to is not None:
             return DetectedRelease(locked_to, f"flake input nixpkgs ({primary.url}) follows "
-                                              f"FlakeHub's newest stable release; {lock} has "
-                                              f"it locked to {locked_to}")
+                                              f"FlakeHub's newest stable release; {entry.path} "
+                                              f"has it locked to {locked_to}")
     for flake_input in candidates:
         release = pins_release(flake_input)
         if release is None:
             continue
         source = f"flake input {flake_input.name} ({flake_input.url}) at {flake_input.pos}"
-        lock = flake_input.pos.path.parent / "flake.lock"
-        still = next((release_of_ref(entry.ref) for entry in locked
-                      if entry.path == lock and entry.name == flake_input.name), None)
-        if still is not None and still < release:
-            return DetectedRelease(still, f"{lock}: input {flake_input.name} is still locked "
-                                          f"to {still}; {source} asks for {release}",
+        entry = _lock_entry(flake_input, locked)
+        still = release_of_ref(entry.ref) if entry is not None else None
+        if entry is not None and still is not None and still < release:
+            return DetectedRelease(still, f"{entry.path}: input {flake_input.name} is still "
+                                          f"locked to {still}; {source} asks for {release}",
                                    target=release)
         return DetectedRelease(release, source)
     if primary is not None:  # a fork, a commit, FlakeHub `*`: other nixpkgs inputs say nothing
@@ -157,6 +155,13 @@ def _from_flake(inputs: list[FlakeInput], locked: list[LockedInput]) -> Detected
             f"nqd can read{moving}, nor do Home Manager or nix-darwin inputs; pass --from "
             f"RELEASE (e.g. --from 25.05)")
     return None
+
+
+def _lock_entry(flake_input: FlakeInput, locked: list[LockedInput]) -> LockedInput | None:
+    """What the flake.lock beside the input's flake.nix records for it."""
+    lock = flake_input.pos.path.parent / "flake.lock"
+    return next((entry for entry in locked
+                 if entry.path == lock and entry.name == flake_input.name), None)
 
 
 def _from_pins(pins: list[PinnedSource]) -> DetectedRelease | None:
