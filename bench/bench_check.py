@@ -12,6 +12,9 @@
    - floor: a Python process that only walks the tree, reads every file and parses it with
      nqd's grammar, split over two forked processes: what any tree-sitter-based check costs
      before it extracts anything.
+   - bound: the floor after importing what `nqd check --format json` imports and loading
+     the release knowledge it uses: a lower bound of the cold command, as if extraction,
+     the model, the rules and the report cost nothing.
 2. `nqd check examples/workstation` end to end, cold and warm.
 3. With `--baseline SRC` (the `src` directory of another checkout, e.g. a `git worktree` of
    an earlier commit), its cold and warm runs alternate with the others, so that a change's
@@ -97,6 +100,16 @@ else:
     os._exit(0)
 """
 
+# The bound: the floor, after nqd's imports and its knowledge of the release pair.
+_BOUND = """
+from nqd.analysis.engine import rule_modules
+from nqd.knowledge.loader import KnowledgeBase
+from nqd.releases import Release
+import nqd.cli, nqd.commands.check, nqd.report.json_report
+modules = rule_modules()
+changes = tuple(KnowledgeBase.load().chained(Release.parse("25.11"), Release.parse("26.05")))
+""" + _FLOOR
+
 _SPIN = "import time\ns=time.process_time()\nx=0\nfor i in range(6_000_000): x+=i\n"
 
 
@@ -154,6 +167,7 @@ def run(source_tree: Path, runs: int, work: Path, baseline: Path | None) -> None
         timed(reference, "ref", env, (0,))
         timed([*nqd, *tree_args, "--no-cache"], "cold", env)
         timed([sys.executable, "-c", _FLOOR, str(tree)], "floor", env, (0,))
+        timed([sys.executable, "-c", _BOUND, str(tree)], "bound", env, (0,))
         timed([*nqd, *tree_args], "warm", env)
         if baseline is not None:
             timed([*base, *tree_args, "--no-cache"], "base-cold", base_env)
@@ -174,9 +188,11 @@ def run(source_tree: Path, runs: int, work: Path, baseline: Path | None) -> None
     rows = [
         ("ref", "`nix-instantiate --parse` (all files, one process)"),
         ("cold", "`nqd check TREE --from 25.11 --format json --no-cache` (cold)"),
-        ("floor", "floor: walk, read and tree-sitter parse only, two processes"),
         ("warm", "same, default (warm facts cache, no file changed)"),
         ("edited", "same, default, one file edited before each run"),
+        ("floor", "floor: walk, read and tree-sitter parse only, two processes"),
+        ("bound", "bound: the floor after nqd's imports and knowledge (no extraction, "
+                  "model, rules, report)"),
         ("example-cold", "`nqd check examples/workstation --no-cache`"),
         ("example-warm", "`nqd check examples/workstation` (warm cache)"),
     ]

@@ -181,20 +181,16 @@ class _Extractor:
         body = _module_body(expr)
         if body is None or body.type not in _ATTRSETS:
             return
-        full_form = any(
-            first_name(b) in ("config", "options") for b in bindings(body) if b.type == "binding"
-        )
+        named = [(b, name) for b in bindings(body) if (name := first_name(b)) is not None]
+        full_form = any(name in ("config", "options") for _, name in named)
         if context is Context.UNKNOWN:
-            self.facts.top_roots.extend(_definition_roots(body, full_form))
+            self.facts.top_roots.extend(_definition_roots(named, full_form))
         # Lite files record no definitions; only imports (and Home Manager modules, which
         # give imported files their context) are followed.
         imports_only = self.facts.lite and b"home-manager" not in self.source
         if imports_only and b"imports" not in self.source:
             return
-        for binding in bindings(body):
-            name = first_name(binding)
-            if binding.type != "binding" or name is None:
-                continue
+        for binding, name in named:
             names = _names(binding)
             if names == ["imports"]:
                 self.imports(binding.child_by_field_name("expression"), context)
@@ -422,14 +418,11 @@ def _module_body(expr: Node) -> Node | None:
     return None
 
 
-def _definition_roots(body: Node, full_form: bool) -> list[str]:
-    """First names of a module's definitions, through `config = mkIf c { ... }` and
-    `mkMerge [ ... ]` in full-form modules."""
+def _definition_roots(named: list[tuple[Node, str]], full_form: bool) -> list[str]:
+    """First names of a module's definitions (`named`: its bindings and their first names),
+    through `config = mkIf c { ... }` and `mkMerge [ ... ]` in full-form modules."""
     roots: list[str] = []
-    for binding in bindings(body):
-        name = first_name(binding)
-        if name is None:
-            continue
+    for binding, name in named:
         if not full_form:
             if name not in _NOT_DEFINITIONS and name != "imports":
                 roots.append(name)

@@ -18,6 +18,7 @@ from nqd.nix.syntax import (
     function_name,
     parameters,
     strip_parens,
+    word_nodes,
 )
 
 # Names that are never packages even inside `with pkgs;` (Nix builtins and constants).
@@ -35,12 +36,6 @@ _PKGS_READS = frozenset({"system", "hostPlatform", "buildPlatform", "targetPlatf
 # Arguments that make a file a module (or a shell/flake helper), not a callPackage'd package.
 _MODULE_ARGUMENTS = frozenset({"config", "options", "pkgs", "modulesPath", "osConfig",
                                "nixosConfig", "darwinConfig", "inputs", "self"})
-# Outside `with pkgs;` scopes only selects on `pkgs` and `config` can be references.
-_REFERENCE_QUERY = """
-(select_expression expression: (variable_expression) @base (#any-of? @base "pkgs" "config")) @sel
-(with_expression) @with
-(inherit_from) @inh
-"""
 # `final: prev: body`: an overlay when it is an element of an `overlays` list, the value
 # of a flake's `overlays.<name>`/`overlay`, or anywhere with the conventional names.
 _OVERLAY_QUERY = """
@@ -102,9 +97,9 @@ class ReferenceFinder:
     def walk(self, top: Node) -> None:
         """Selects on `pkgs`/`config` and `inherit (pkgs)` anywhere (found by a query, in C),
         and bare names inside `with pkgs;` scopes (walked with lexical scope tracking)."""
-        found = captures(_REFERENCE_QUERY, top)
+        source = self.lines.index.source
         with_bodies: list[tuple[int, int]] = []
-        for node in sorted(found.get("with", ()), key=lambda n: n.start_byte):
+        for node in _keyword_parents(top, source, b"with", "with_expression"):
             if any(s <= node.start_byte and node.end_byte <= e for s, e in with_bodies):
                 continue  # nested in a with scope already walked
             env = node.child_by_field_name("environment")
@@ -112,12 +107,11 @@ class ReferenceFinder:
                 continue
             with_bodies.append((node.start_byte, node.end_byte))
             self.scoped_walk(node, _lexically_bound(node))
-        for node in found.get("sel", ()):
+        for node in _selects_on(top, source):
             if not any(s <= node.start_byte and node.end_byte <= e for s, e in with_bodies):
                 self.select(node, frozenset(), ())
-        for node in found.get("inh", ()):
+        for node in _keyword_parents(top, source, b"inherit", "inherit_from"):
             self.inherit_from(node, frozenset(), ())
-        source = self.lines.index.source
         if b"final" in source or b"prev" in source or b"super" in source \
                 or b"overlay" in source:
             self.overlay_reads(top)
@@ -309,6 +303,37 @@ class ReferenceFinder:
         if name in bound or name in _BUILTIN_NAMES or not withs:
             return None
         return withs[0]
+
+
+def _selects_on(top: Node, source: bytes) -> list[Node]:
+    """Outside `with pkgs;` scopes only selects on `pkgs` and `config` can be references:
+    `pkgs.x`, `config.a.b` inside `top`, in source order."""
+    found = []
+    for word in (b"pkgs", b"config"):
+        for name in word_nodes(top, source, word):
+            variable = name.parent
+            if variable is None or variable.type != "variable_expression":
+                continue
+            select = variable.parent
+            if select is not None and select.type == "select_expression" \
+                    and select.child_by_field_name("expression") == variable:
+                found.append(select)
+    return sorted(found, key=_start) if len(found) > 1 else found
+
+
+def _keyword_parents(top: Node, source: bytes, keyword: bytes, kind: str) -> list[Node]:
+    """The `kind` nodes inside `top` that start with `keyword` (`with`, `inherit`), in
+    source order."""
+    found = []
+    for token in word_nodes(top, source, keyword):
+        parent = token.parent
+        if parent is not None and parent.type == kind and parent.start_byte == token.start_byte:
+            found.append(parent)
+    return found
+
+
+def _start(node: Node) -> int:
+    return node.start_byte  # type: ignore[no-any-return]
 
 
 def _is_overlay(function: Node, names: set[str]) -> bool:

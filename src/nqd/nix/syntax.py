@@ -143,6 +143,28 @@ def application(node: Node) -> tuple[Node, list[Node]]:
     return node, args
 
 
+_WORD_BYTES = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_'-")
+
+
+def word_nodes(node: Node, source: bytes, word: bytes) -> Iterator[Node]:
+    """The smallest node at each place inside `node` where `word` occurs as a whole word,
+    in source order. A byte search only finds the places; the caller asks the tree what is
+    there (an identifier, a keyword, or text in a string or comment). Much cheaper than a
+    query, which visits every node of the tree."""
+    size = len(word)
+    start, end = node.start_byte, node.end_byte
+    find = source.find
+    index = find(word, start, end)
+    while index != -1:
+        after = index + size
+        if (index == 0 or source[index - 1] not in _WORD_BYTES) \
+                and (after >= len(source) or source[after] not in _WORD_BYTES):
+            found = node.descendant_for_byte_range(index, after)
+            if found is not None:
+                yield found
+        index = find(word, after, end)
+
+
 def walk(node: Node) -> Iterator[Node]:
     """All named descendants, pre-order."""
     stack = [node]
