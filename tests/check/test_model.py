@@ -163,6 +163,36 @@ def test_config_reads_and_flake_inputs(tmp_path: Path) -> None:
                                                               for r in model.reads()}
 
 
+def test_only_real_pkgs_and_config_selects_are_references(tmp_path: Path) -> None:
+    """`pkgs`/`config` found as words: strings, comments, attribute names and look-alike
+    identifiers (`xpkgs`, `pkgs'`, `my-config`) are not references; `with`/`inherit` as
+    text are not scopes. Selects come in source order."""
+    write_tree(tmp_path, {"configuration.nix": """
+        { config, pkgs, xpkgs, my-config, ... }:
+        # pkgs.commented and config.commented are comments
+        let pkgs' = pkgs; in {
+          a.b = "pkgs.in-a-string ${pkgs.interpolated} config.in.string";
+          c.pkgs.d = xpkgs.lookalike;
+          e = my-config.lookalike;
+          f = pkgs'.primed;
+          g = x.config.attr;
+          h = "with pkgs; inherit (pkgs) fake;";
+          i = [ pkgs.zz-last-name pkgs.aa-first-name ];
+          j = config.services.real.enable;
+          inherit (pkgs) inherited;
+          k = with pkgs; [ scoped ];
+        }
+    """})
+    model = build_model([tmp_path])
+    attrs = [p.attr for p in model.packages()]
+    assert sorted(attrs) == ["aa-first-name", "inherited", "interpolated", "scoped",
+                             "zz-last-name"]
+    assert attrs.index("interpolated") < attrs.index("zz-last-name") \
+        < attrs.index("aa-first-name")
+    assert [(r.kind, r.path) for r in model.reads()] == [
+        ("config", ("services", "real", "enable"))]
+
+
 def test_directory_imports_resolve_to_default_nix_and_files_outside_are_followed(
         tmp_path: Path) -> None:
     write_tree(tmp_path, {
