@@ -256,3 +256,20 @@ def test_arguments_of_a_callpackage_file_are_package_references(
     assert found == [("NQD201", "fonts.nix", 1, 20, False)]
     note = next(f.fix_note for f in result.findings if f.rule == "NQD201")
     assert note is not None and "rename the argument and its uses" in note
+
+
+def test_building_a_model_leaves_the_garbage_collector_as_it_found_it(tmp_path: Path) -> None:
+    """Extraction pauses the cycle collector; it must come back on, and stay off for a
+    caller that had turned it off."""
+    import gc
+
+    write_tree(tmp_path, {"configuration.nix": "{ pkgs, ... }: { a.b = pkgs.hello; }"})
+    assert gc.isenabled()
+    build_model([tmp_path])
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        build_model([tmp_path])
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
