@@ -263,13 +263,17 @@ def test_building_a_model_leaves_the_garbage_collector_as_it_found_it(tmp_path: 
     caller that had turned it off."""
     import gc
 
-    write_tree(tmp_path, {"configuration.nix": "{ pkgs, ... }: { a.b = pkgs.hello; }"})
-    assert gc.isenabled()
-    build_model([tmp_path])
-    assert gc.isenabled()
+    from nqd.model.facts_cache import FactsCache
+
+    tree = tmp_path / "tree"
+    write_tree(tree, {"configuration.nix": "{ pkgs, ... }: { a.b = pkgs.hello; }"})
+    for _ in range(2):  # the second build reads the facts cache the first one wrote
+        assert gc.isenabled()
+        build_model([tree], cache=FactsCache.open([tree], None, tmp_path / "cache"))
+        assert gc.isenabled()
     gc.disable()
     try:
-        build_model([tmp_path])
+        build_model([tree], cache=FactsCache.open([tree], None, tmp_path / "cache"))
         assert not gc.isenabled()
     finally:
         gc.enable()

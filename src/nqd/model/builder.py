@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import gc
 import json
 import os
 from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -21,6 +20,7 @@ from nqd.model.extract import (
 from nqd.model.facts_cache import FactsCache
 from nqd.model.files import SourceFile, discover, read_source
 from nqd.model.flake_url import parse_flake_url
+from nqd.model.gc_pause import no_cyclic_gc
 from nqd.model.interest import Interest
 from nqd.model.records import Record, from_record, to_record
 from nqd.model.types import (
@@ -62,7 +62,7 @@ def build_model(paths: Iterable[Path], *, jobs: int | None = None,
     roots = [Path(p) for p in paths]
     files, diagnostics = discovered if discovered is not None else discover(roots)
     model = ConfigModel(roots=roots, diagnostics=list(diagnostics))
-    with _no_cyclic_gc():
+    with no_cyclic_gc():
         facts = _extract_all(files, model.diagnostics, jobs, interest, cache)
         if follow_imports:
             _follow_imports(facts, model.diagnostics, interest, cache)
@@ -85,20 +85,6 @@ def build_model(paths: Iterable[Path], *, jobs: int | None = None,
         if fact.is_flake:
             model.locked_inputs.extend(_read_lock(path.parent / "flake.lock", model.diagnostics))
     return model
-
-
-@contextlib.contextmanager
-def _no_cyclic_gc() -> Iterator[None]:
-    """Extraction makes hundreds of thousands of objects and no reference cycles; the
-    cycle collector's passes over them cost about a tenth of a large tree's extraction.
-    Reference counting still frees everything; cycles wait for the collector's return."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def _extract_all(files: list[Path], diagnostics: list[Diagnostic], jobs: int | None,

@@ -26,6 +26,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from nqd.model.extract import FileFacts
+from nqd.model.gc_pause import no_cyclic_gc
 from nqd.model.interest import Interest
 from nqd.model.records import FORMAT, Record, from_record, to_record
 
@@ -97,7 +98,9 @@ class FactsCache:
             with open(location, "rb") as handle:
                 # loads() of the whole file: load() on a file object reads it in small
                 # pieces, five times slower for a large tree's cache.
-                entries = marshal.loads(handle.read())
+                data = handle.read()
+            with no_cyclic_gc():
+                entries = marshal.loads(data)
             if not isinstance(entries, dict):
                 entries = {}
         except Exception:  # missing, unreadable or damaged: start afresh
