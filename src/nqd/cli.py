@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import gc
 import os
 import sys
 from collections.abc import Sequence
@@ -45,7 +46,12 @@ def entry() -> None:
 
     Freeing a large model object by object costs tens of milliseconds at exit, a tenth of a
     warm `check`. Nothing is left to clean up by then (files are written and closed, worker
-    processes joined), so the process flushes its output and leaves, as mypy does."""
+    processes joined), so the process flushes its output and leaves, as mypy does.
+
+    Like mypy (`mypy/build.py`), the cycle collector runs less often: its young-generation
+    passes over a large model's objects were 57 per `check` of Home Manager's tree, about
+    5% of a warm run."""
+    gc.set_threshold(200_000, 30, 30)
     code = main()
     for stream in (sys.stdout, sys.stderr):
         with contextlib.suppress(OSError, ValueError):  # a closed pipe (`nqd check | head`)
