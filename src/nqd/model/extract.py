@@ -45,6 +45,7 @@ _MODULE_LIST_CALLS = {
     "darwinSystem": Context.DARWIN,
     "homeManagerConfiguration": Context.HOME_MANAGER,
 }
+_MODULE_LIST_WORDS = tuple(name.encode() for name in _MODULE_LIST_CALLS)
 # `fetchTarball x`, `builtins.fetchGit { ... }` anywhere in a file.
 _FETCH_QUERY = """
 ((apply_expression function: (_) @fn) @call
@@ -225,7 +226,7 @@ class _Extractor:
 
     def module_lists(self) -> None:
         """`nixosSystem { modules = [ ... ]; }` and friends, anywhere in the file."""
-        if not any(name.encode() in self.source for name in _MODULE_LIST_CALLS):
+        if not any(word in self.source for word in _MODULE_LIST_WORDS):
             return  # a byte prefilter only: the tree below decides
         stack = [self.root]
         while stack:
