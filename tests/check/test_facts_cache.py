@@ -4,7 +4,9 @@ what check finds, and a file's edit must always be seen."""
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -155,6 +157,57 @@ def test_a_dying_worker_falls_back_to_extracting_in_process(
     expected = _keys(run_check([tree], FROM, jobs=1))
     monkeypatch.setattr(builder, "_extract_records", _die)
     assert _keys(run_check([tree], FROM, jobs=2)) == expected
+
+
+def _die_after_taking_three(*_: object) -> None:
+    for _ in range(3):
+        builder._take()
+    os._exit(3)
+
+
+def _die_holding_the_counter(*_: object) -> None:
+    builder._NEXT.get_lock().acquire()
+    os._exit(3)
+
+
+def test_files_a_worker_took_before_it_died_are_extracted_in_process(
+        tmp_path: Path, kb_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Workers take files from a shared counter; this process waits (in its first file)
+    until the worker has taken three, so that they are taken and lost for sure. The files
+    import nothing: no import can bring a lost file back."""
+    tree = write_tree(tmp_path / "loose", {
+        f"h{i}.nix": f'{{ ... }}: {{ services.logind.extraConfig = "{i}"; }}\n'
+        for i in range(PARALLEL_THRESHOLD)})
+    expected = _keys(run_check([tree], FROM, jobs=1))
+    waited: list[bool] = []
+    extracted = builder._extracted
+
+    def slow_start(*args: Any) -> Any:
+        if not waited:
+            counter = builder._NEXT.get_obj()  # read without the lock
+            deadline = time.monotonic() + 30
+            while counter.value < 4 and time.monotonic() < deadline:
+                time.sleep(0.01)
+            waited.append(counter.value >= 4)
+        return extracted(*args)
+
+    monkeypatch.setattr(builder, "_extract_records", _die_after_taking_three)
+    monkeypatch.setattr(builder, "_extracted", slow_start)
+    result = run_check([tree], FROM, jobs=2)
+    assert waited == [True]
+    assert _keys(result) == expected
+    assert len(result.model.files) == PARALLEL_THRESHOLD
+
+
+def test_a_worker_killed_holding_the_counter_costs_time_not_files(
+        tmp_path: Path, kb_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tree = _big_tree(tmp_path / "big")
+    expected = _keys(run_check([tree], FROM, jobs=1))
+    monkeypatch.setattr(builder, "_extract_records", _die_holding_the_counter)
+    monkeypatch.setattr(builder, "_TAKE_TIMEOUT", 0.5)
+    result = run_check([tree], FROM, jobs=2)
+    assert _keys(result) == expected
+    assert len(result.model.files) == PARALLEL_THRESHOLD + 3
 
 
 def test_a_record_restores_the_facts_it_was_made_from(tmp_path: Path) -> None:

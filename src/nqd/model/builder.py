@@ -9,7 +9,7 @@ import os
 from collections import deque
 from collections.abc import Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from nqd.model.extract import (
     FileFacts,
@@ -125,68 +125,93 @@ def _extracted(source: SourceFile, interest: Interest | None,
     return facts
 
 
-# The sources of an extraction in progress. Forked workers inherit them, so only indices
-# travel to a worker, never the bytes.
+# An extraction in progress, inherited by forked workers so that only indices and records
+# travel between processes, never the sources: the files, the order in which they are
+# taken (largest first), and a counter in shared memory, the next place in that order.
 _SHARED: list[SourceFile] = []
+_ORDER: list[int] = []
+_NEXT: Any = None  # multiprocessing.Value("l")
 
 
-def _extract_records(indices: list[int], interest: Interest | None) -> list[Record]:
-    """Worker side: extract the files at `indices` of `_SHARED`; plain records travel back."""
+_TAKE_TIMEOUT = 10.0  # seconds: a process killed while taking holds the counter's lock
+
+
+def _take() -> int:
+    """The index of the next file no process has taken yet, or -1 when none is left (or
+    the counter stays locked: its holder was killed; the files left are then extracted by
+    this process once the workers are done)."""
+    lock = _NEXT.get_lock()
+    if not lock.acquire(timeout=_TAKE_TIMEOUT):
+        return -1
+    try:
+        place = _NEXT.value
+        _NEXT.value = place + 1
+    finally:
+        lock.release()
+    return _ORDER[place] if place < len(_ORDER) else -1
+
+
+def _extract_records(interest: Interest | None) -> list[tuple[int, Record]]:
+    """Worker side: take files until none is left; their records travel back."""
     sources = _SHARED
-    return [to_record(extract_file(sources[i].path, sources[i].source, interest))
-            for i in indices]
+    records = []
+    while (i := _take()) >= 0:
+        records.append((i, to_record(extract_file(sources[i].path, sources[i].source,
+                                                  interest))))
+    return records
 
 
 def _extract_shared(sources: list[SourceFile], workers: int, interest: Interest | None,
                     cache: FactsCache | None) -> dict[Path, FileFacts]:
     """Extract with `workers` processes: this one and `workers - 1` forked ones (tree-sitter
-    holds the GIL while parsing). Each takes a share of similar size; this process makes
-    facts directly while the others send records. A share whose worker cannot be started or
-    dies is extracted here."""
+    holds the GIL while parsing). Every process takes the next file from one shared queue,
+    largest first, so all finish together; this process makes facts directly while the
+    others send records. Files a worker took but never returned (it could not be started,
+    or died) are extracted here."""
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
-    global _SHARED
+    global _SHARED, _ORDER, _NEXT
     parse(b"")  # load the grammar before forking: every worker inherits it
-    # Largest first, dealt round-robin: every share gets a similar mix of sizes.
-    ordered = sorted(range(len(sources)), key=lambda i: len(sources[i].source), reverse=True)
-    shares = [ordered[k::workers] for k in range(workers)]
-    facts: dict[Path, FileFacts] = {}
+    context = multiprocessing.get_context("fork")
     _SHARED = sources
+    _ORDER = sorted(range(len(sources)), key=lambda i: len(sources[i].source), reverse=True)
+    _NEXT = context.Value("l", 0)
+    facts: dict[Path, FileFacts] = {}
     # Objects that exist now stay out of the workers' collections: a collection touching
     # them would copy every page the worker shares with this process (about 1.7x the time).
     gc.freeze()
     pool: ProcessPoolExecutor | None = None
-    futures: list[Future[list[Record]]] = []
+    futures: list[Future[list[tuple[int, Record]]]] = []
     try:
         try:
-            pool = ProcessPoolExecutor(max_workers=workers - 1,
-                                       mp_context=multiprocessing.get_context("fork"))
-            futures = [pool.submit(_extract_records, share, interest) for share in shares[1:]]
+            pool = ProcessPoolExecutor(max_workers=workers - 1, mp_context=context)
+            futures = [pool.submit(_extract_records, interest) for _ in range(workers - 1)]
         except OSError:  # fork refused (process limits)
             futures = []
-        for i in shares[0]:
+        done = set()
+        while (i := _take()) >= 0:
             facts[sources[i].path] = _extracted(sources[i], interest, cache)
-        for k, share in enumerate(shares[1:]):
-            records = _result(futures[k]) if k < len(futures) else None
-            if records is None:  # the worker died (out of memory, a crash in the parser)
-                for i in share:
-                    facts[sources[i].path] = _extracted(sources[i], interest, cache)
-                continue
-            for i, record in zip(share, records, strict=True):
+            done.add(i)
+        for future in futures:
+            for i, record in _result(future) or ():  # none: the worker died
                 source = sources[i]
                 facts[source.path] = fact = from_record(record, source.path, source.source)
                 if cache is not None:
                     cache.put(fact, record)
+                done.add(i)
+        for i in _ORDER:
+            if i not in done:  # taken by a worker that died
+                facts[sources[i].path] = _extracted(sources[i], interest, cache)
     finally:
-        _SHARED = []
+        _SHARED, _ORDER, _NEXT = [], [], None
         gc.unfreeze()
         if pool is not None:
             pool.shutdown(cancel_futures=True)
     return facts
 
 
-def _result(future: Future[list[Record]]) -> list[Record] | None:
+def _result(future: Future[list[tuple[int, Record]]]) -> list[tuple[int, Record]] | None:
     from concurrent.futures.process import BrokenProcessPool
 
     try:
