@@ -95,8 +95,9 @@ class ReferenceFinder:
                                                 via_argument=True))
 
     def walk(self, top: Node) -> None:
-        """Selects on `pkgs`/`config` and `inherit (pkgs)` anywhere (found by a query, in C),
-        and bare names inside `with pkgs;` scopes (walked with lexical scope tracking)."""
+        """Selects on `pkgs`/`config` and `inherit (pkgs)` anywhere (a byte search finds the
+        words, the tree says what each is), and bare names inside `with pkgs;` scopes
+        (walked with lexical scope tracking)."""
         source = self.lines.index.source
         with_bodies: list[tuple[int, int]] = []
         for node in _keyword_parents(top, source, b"with", "with_expression"):
