@@ -323,6 +323,20 @@ def test_a_package_the_file_overrides_itself_is_left_whole(
     assert all("defines `noto-fonts-emoji` itself" in r.reason for r in plan.refused)
 
 
+def test_a_module_defining_options_under_a_package_name_does_not_override_it(
+        tmp_path: Path) -> None:
+    """`system.stateVersion` in a module is an option, not a package `system` the file
+    defines (a field-test configuration had ten uses of `system` left unfixed for it)."""
+    module = _module_path(tmp_path)
+    module.write_text(
+        '{ pkgs, inputs, ... }: {\n  environment.systemPackages = with pkgs; [\n'
+        '    inputs.zen-browser.packages."${system}".default\n  ];\n'
+        '  system.stateVersion = "24.11";\n}\n')
+    plan = plan_fixes([module.parent], FROM, TO)  # the shipped knowledge
+    assert not [r for r in plan.refused if "itself" in r.reason]
+    assert 'packages."${stdenv.hostPlatform.system}".default' in plan.files[0].after.decode()
+
+
 def test_an_emptied_set_with_a_comment_about_it_stays(tmp_path: Path) -> None:
     kb = _kb_with_gdm_renames(tmp_path)
     module = _module_path(tmp_path)

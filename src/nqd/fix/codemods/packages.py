@@ -131,9 +131,12 @@ def _same_names(written: list[str], wanted: list[str]) -> bool:
 
 def _overrides(root: Node, name: str) -> bool:
     """Whether a function in the file returns a set defining `name`:
-    `packageOverrides = pkgs: { name = ...; }` or an overlay `final: prev: { name = ...; }`."""
+    `packageOverrides = pkgs: { name = ...; }` or an overlay `final: prev: { name = ...; }`.
+    Both take a plain argument; a module (`{ pkgs, ... }: { system.stateVersion = ...; }`)
+    takes a set pattern and defines options, not packages."""
     for node in syntax.walk(root):
-        if node.type != "function_expression":
+        if node.type != "function_expression" or node.child_by_field_name("formals") \
+                is not None:
             continue
         body = syntax.strip_parens(node.child_by_field_name("body"))
         while body is not None and body.type == "function_expression":  # final: prev: ...
