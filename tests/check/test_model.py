@@ -220,6 +220,20 @@ def test_a_module_in_a_darwin_directory_that_nothing_imports_is_nix_darwin(
     assert contexts == {"mac": Context.DARWIN, "box": Context.NIXOS}
 
 
+def test_a_module_imported_by_a_file_of_imports_only_takes_its_own_context(
+        tmp_path: Path) -> None:
+    """`hw/default.nix` holds nothing but `imports`, so nothing says what it is: the
+    modules it imports are judged by what they define, not left unknown (a field-test
+    configuration lost its hardware module's findings this way)."""
+    write_tree(tmp_path, {
+        "hw/default.nix": "{ ... }: { imports = [ ./hardware.nix ]; }",
+        "hw/hardware.nix": "{ ... }: { boot.initrd.availableKernelModules = [ \"xhci_pci\" ];"
+                           " services.logind.lidSwitch = \"suspend\"; }",
+    })
+    model = build_model([tmp_path / "hw"])
+    assert model.files[(tmp_path / "hw" / "hardware.nix").resolve()].context is Context.NIXOS
+
+
 def test_a_numeric_system_state_version_makes_a_module_nix_darwin(tmp_path: Path) -> None:
     """Wherever it lives: `system.stateVersion = 5;` cannot be NixOS (a "YY.MM" string)."""
     write_tree(tmp_path, {

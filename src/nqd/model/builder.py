@@ -295,7 +295,8 @@ def _propagate(facts: dict[Path, FileFacts], contexts: dict[Path, Context],
                 continue
             inherited = contexts[path]
             contexts[target] = ref.context if ref.context is not Context.UNKNOWN else (
-                inherited if inherited is not Context.FLAKE else _guess_context(facts[target]))
+                inherited if inherited not in (Context.FLAKE, Context.UNKNOWN)
+                else _guess_context(facts[target]))
             queue.append(target)
 
 
