@@ -202,3 +202,35 @@ def test_sarif_uris_are_percent_encoded_and_absolute_outside_the_working_directo
     assert "uriBaseId" not in outside
     parsed = urlparse(outside["uri"])
     assert parsed.scheme == "file" and unquote(parsed.path) == str(tmp_path / "elsewhere/a b.nix")
+
+
+def test_a_configuration_with_nothing_to_check_still_gets_a_document_in_every_format(
+        tmp_path: Path, kb_dir: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """On the newest release nqd knows there is nothing to check (exit 0): a pipeline
+    asking for JSON, SARIF or markdown still gets a valid document saying why, not an
+    empty output (seen in a field test)."""
+    root = write_tree(tmp_path / "cfg", {
+        "flake.nix": '{ inputs.nixpkgs.url = "github:NixOS/nixpkgs/nixos-26.05";'
+                     " outputs = _: { }; }\n",
+        "configuration.nix": "{ ... }: { services.logind.extraConfig = \"x\"; }\n"})
+    monkeypatch.chdir(root)
+    code, out = run(["check", ".", "--format", "json"], capsys)
+    data = json.loads(out)
+    jsonschema.validate(data, json.loads(SCHEMA.read_text()))
+    assert code == 0 and data["findings"] == [] and (data["from"], data["to"]) == \
+        ("26.05", "26.11")
+    assert [d["code"] for d in data["diagnostics"]] == ["nothing-to-check"]
+    assert main(["check", ".", "--format", "sarif", "-o", "report.sarif"]) == 0
+    sarif = json.loads((root / "report.sarif").read_text())
+    notes = sarif["runs"][0]["invocations"][0]["toolExecutionNotifications"]
+    assert sarif["runs"][0]["results"] == [] and notes[0]["level"] == "note"
+    assert "newest release nqd knows" in notes[0]["message"]["text"]
+    if os.environ.get("NQD_SARIF_SCHEMA"):
+        jsonschema.validate(sarif, _official_sarif_schema())
+    assert main(["check", ".", "--format", "markdown", "-o", "report.md"]) == 0
+    assert "Nothing to check: this configuration is on NixOS 26.05" in \
+        (root / "report.md").read_text()
+    assert main(["check", "."]) == 0  # the terminal: one line, no document
+    _out, err = capsys.readouterr()
+    assert "newest release nqd knows" in err and "warning" not in err

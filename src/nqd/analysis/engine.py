@@ -35,6 +35,31 @@ class CheckResult:
     rules: tuple[Rule, ...]
 
 
+NOTHING_TO_CHECK = "nothing-to-check"  # the diagnostic code of `NothingToCheck.as_result`
+
+
+class NothingToCheck(NqdError):
+    """The configuration is on the newest release nqd knows: not an error (exit 0)."""
+
+    exit_code = ExitCode.OK
+
+    def __init__(self, message: str, release: Release, target: Release,
+                 release_source: str) -> None:
+        super().__init__(message)
+        self.release, self.target, self.release_source = release, target, release_source
+
+    def as_result(self, paths: Sequence[Path]) -> CheckResult:
+        """An empty check of `paths` that says why, for reports that must still be
+        documents (`--format json`, `sarif`, `markdown`, `--output`)."""
+        roots = [Path(p) for p in paths]
+        return CheckResult(
+            findings=(),
+            diagnostics=(Diagnostic(NOTHING_TO_CHECK, str(self), roots[0]),),
+            from_release=self.release, to_release=self.target,
+            release_source=self.release_source, model=ConfigModel(roots=roots),
+            rules=tuple(rule for module in rule_modules() for rule in module.RULES))
+
+
 def rule_modules() -> list[ModuleType]:
     return load_modules("nqd.analysis.rules", RULE_MODULES)
 
@@ -125,9 +150,9 @@ def run_check(
     newest = max((Release.parse(b) for _, b in kb.known_pairs()), default=None)
     if to_release is None and detected.target is None and newest is not None \
             and source >= newest:
-        raise NqdError(f"this configuration is on NixOS {source} ({detected.source}), the "
-                       f"newest release nqd knows: nothing to check until nqd knows {target}",
-                       exit_code=ExitCode.OK)
+        raise NothingToCheck(f"this configuration is on NixOS {source} ({detected.source}), "
+                             f"the newest release nqd knows: nothing to check until nqd knows "
+                             f"{target}", source, target, detected.source)
     changes = tuple(kb.chained(source, target))
     interest = interest_of(changes, modules) if prefilter else None
     facts_cache = FactsCache.open(paths, interest) if cache else None

@@ -30,14 +30,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace, console: Console) -> int:
-    from nqd.analysis.engine import run_check
+    from nqd.analysis.engine import NOTHING_TO_CHECK, NothingToCheck, run_check
     from nqd.errors import ExitCode, InputError
     from nqd.knowledge.model import Severity
 
     paths = args.paths or [Path(".")]
     source, target = release_range(args)
     previous = None if args.no_git else _git_reader(paths)
-    result = run_check(paths, source, target, previous_text=previous, cache=not args.no_cache)
+    try:
+        result = run_check(paths, source, target, previous_text=previous,
+                           cache=not args.no_cache)
+    except NothingToCheck as nothing:
+        if args.format == "text" and args.output is None:
+            raise  # one line on the terminal
+        result = nothing.as_result(paths)  # a document all the same, saying why
     if args.format == "text" and args.output is None:
         from nqd.report import text
 
@@ -55,7 +61,10 @@ def run(args: argparse.Namespace, console: Console) -> int:
         else:
             console.out.write(rendered)
         for diagnostic in result.diagnostics:
-            console.warn(f"{diagnostic.path}: {diagnostic.message}")
+            if diagnostic.code == NOTHING_TO_CHECK:
+                console.info(diagnostic.message)
+            else:
+                console.warn(f"{diagnostic.path}: {diagnostic.message}")
     threshold = Severity(args.fail_on).rank
     failing = any(f.severity.rank >= threshold for f in result.findings)
     return ExitCode.FINDINGS if failing else ExitCode.OK

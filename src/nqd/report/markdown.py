@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from itertools import groupby
 
-from nqd.analysis.engine import CheckResult
+from nqd.analysis.engine import NOTHING_TO_CHECK, CheckResult
 from nqd.model.types import Context
 from nqd.report.common import display_path, summary
 
@@ -15,6 +15,10 @@ def _box(done: bool) -> str:
 
 
 def render(result: CheckResult) -> str:
+    nothing = [d.message for d in result.diagnostics if d.code == NOTHING_TO_CHECK]
+    if nothing:
+        return (f"# NixOS upgrade report: {result.from_release} → {result.to_release}\n\n"
+                f"Nothing to check: {nothing[0]}.\n")
     counts = summary(result)
     rules_hit = {f.rule for f in result.findings}
     source, target = result.from_release, result.to_release

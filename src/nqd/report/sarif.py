@@ -9,7 +9,8 @@ from typing import Any
 from urllib.parse import quote
 
 from nqd import __version__
-from nqd.analysis.engine import CheckResult
+from nqd.analysis.engine import NOTHING_TO_CHECK, CheckResult
+from nqd.model.types import Diagnostic
 from nqd.report.common import display_path
 
 _LEVEL = {"error": "error", "warning": "warning", "info": "note"}
@@ -64,8 +65,24 @@ def to_dict(result: CheckResult) -> dict[str, Any]:
             }},
             "originalUriBaseIds": {"%SRCROOT%": {"uri": Path.cwd().resolve().as_uri() + "/"}},
             "properties": {"from": str(result.from_release), "to": str(result.to_release)},
+            "invocations": [{
+                "executionSuccessful": True,
+                "toolExecutionNotifications": [_notification(d) for d in result.diagnostics],
+            }],
             "results": results,
         }],
+    }
+
+
+def _notification(diagnostic: Diagnostic) -> dict[str, Any]:
+    """An input problem (a file that could not be analysed), or why nothing was checked."""
+    level = "note" if diagnostic.code == NOTHING_TO_CHECK else "warning"
+    return {
+        "level": level,
+        "message": {"text": diagnostic.message},
+        "descriptor": {"id": diagnostic.code},
+        "locations": [{"physicalLocation": {
+            "artifactLocation": artifact_location(diagnostic.path)}}],
     }
 
 
