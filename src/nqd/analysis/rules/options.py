@@ -82,8 +82,12 @@ def finding(option: OptionDef, change: Change, old_path: tuple[str, ...]) -> Fin
         message = f"the module of {change.old} was removed in {change.to_release}: {change.message}"
     elif change.kind is Kind.CHANGED_OPTION:
         message = f"{written} was replaced by {change.new} in {change.to_release}"
-        if change.transform:
-            message += f" ({change.transform})"
+        if change.transform and change.old and change.new:
+            from nqd.knowledge.transforms import as_definition
+
+            definition = as_definition(change.transform, change.old, change.new)
+            message += f", converted: `{definition}`" if definition is not None \
+                else f", converted by `{' '.join(change.transform.split())}`"
     else:
         message = f"{written} was removed in {change.to_release}: {change.message}"
     return Finding(
