@@ -120,6 +120,14 @@ def test_refuses_uncommitted_changes_unless_forced(
     assert "wrote 12 fixes" in err and nix_files(example) != before
 
 
+def test_files_that_cannot_be_analysed_are_named(
+        example: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`fix` says which files it skipped, as `check` does (it said nothing before)."""
+    (example / "modules" / "blob.nix").write_bytes(b"\x00\x01binary")
+    _, _, err = run_cli(["fix", str(example)], capsys)
+    assert "blob.nix: binary file (contains NUL bytes), skipped" in err
+
+
 def test_clean_git_tree_is_written(example: Path, capsys: pytest.CaptureFixture[str]) -> None:
     _git(example, "init", "-q")
     _git(example, "add", ".")

@@ -27,7 +27,7 @@ from nqd.fix.codemods import CODEMODS
 from nqd.fix.duplicates import duplicate_paths
 from nqd.fix.prune import prune_emptied_sets
 from nqd.knowledge.loader import KnowledgeBase
-from nqd.model.types import Span
+from nqd.model.types import Diagnostic, Span
 from nqd.nix.edits import Edit, OverlappingEdits, apply_edits
 from nqd.nix.parser import parse
 from nqd.releases import Release
@@ -62,6 +62,7 @@ class FixPlan:
     refused: list[Refusal] = field(default_factory=list)  # fixable, but not mechanically
     manual: list[Finding] = field(default_factory=list)  # no mechanical fix exists
     flake_dirs: list[Path] = field(default_factory=list)  # inputs bumped: lock to update
+    diagnostics: tuple[Diagnostic, ...] = ()  # files that could not be analysed
 
 
 def codemod_modules() -> list[ModuleType]:
@@ -82,7 +83,8 @@ def plan_fixes(
     # not restarted: release detection sees it (nqd.analysis.releases).
     first = run_check(paths, from_release, to_release, kb=kb)
     originals = {p: f.source for p, f in first.model.files.items()}
-    plan = FixPlan(first.from_release, first.to_release, first.release_source)
+    plan = FixPlan(first.from_release, first.to_release, first.release_source,
+                   diagnostics=first.diagnostics)
     with tempfile.TemporaryDirectory(prefix="nqd-fix-") as scratch:
         shadow = _Shadow(Path(scratch).resolve(), [Path(p).resolve() for p in paths], originals)
         texts = dict(originals)

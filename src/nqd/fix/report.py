@@ -42,6 +42,8 @@ def render_summary(plan: FixPlan, console: Console, *, written: bool,
     """The summary goes to stderr (diagnostics), so that stdout holds only the diff."""
     info = console.info
     info(f"nqd fix: NixOS {plan.from_release} → {plan.to_release}  ({plan.release_source})")
+    for diagnostic in plan.diagnostics:
+        console.warn(f"{_shown(diagnostic.path)}: {diagnostic.message}")
     for applied in plan.applied:
         info(f"  fixed   {_shown(applied.path)}  {applied.rule}  {applied.description}")
     for refusal in plan.refused:
