@@ -360,3 +360,17 @@ def test_flakehub_newest_stable_is_read_from_the_locked_version(
     assert report is not None and (report["from"], report["to"]) == ("25.05", "25.11")
     assert "FlakeHub's newest stable release" in str(report["release_source"])
     assert _input_findings(report) == []
+
+
+@pytest.mark.parametrize(("given", "noted"), [("25.05", True), ("25.11", False)])
+def test_from_naming_another_release_than_the_pins_is_noted(
+        tmp_path: Path, kb_dir: Path, capsys: pytest.CaptureFixture[str], given: str,
+        noted: bool) -> None:
+    """`--from` wins, but a configuration pinning 25.11 checked `--from 25.05` says so (a
+    field test applied 25.05's edits to configurations on 26.05 without a word)."""
+    _flake_pinning(tmp_path, "github:NixOS/nixpkgs/nixos-25.11")
+    _code, report, err = _check(tmp_path, capsys, "--from", given)
+    assert report is not None and report["from"] == given
+    codes = [d["code"] for d in report["diagnostics"]]  # type: ignore[index, union-attr]
+    assert codes == (["release-differs"] if noted else [])
+    assert ("the configuration pins 25.11 (flake input nixpkgs" in err) is noted

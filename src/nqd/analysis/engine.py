@@ -19,7 +19,7 @@ from nqd.model.facts_cache import FactsCache
 from nqd.model.files import discover, read_source
 from nqd.model.interest import Interest
 from nqd.model.pins import read_pins
-from nqd.model.types import ConfigModel, Diagnostic
+from nqd.model.types import ConfigModel, Diagnostic, PinnedSource
 from nqd.modules import load_modules
 from nqd.releases import Release, hops
 
@@ -160,6 +160,8 @@ def run_check(
                         discovered=discovered)
     model.pinned_sources.extend(pins)
     model.diagnostics.extend(pin_problems)
+    if from_release is not None:
+        model.diagnostics.extend(_release_differs(model, pins, from_release, paths))
     context = RuleContext(model=model, from_release=source, to_release=target, changes=changes,
                           previous_text=previous_text or no_history)
     settled = frozenset(change_id for module in modules if hasattr(module, "settles")
@@ -175,6 +177,22 @@ def run_check(
         model=model,
         rules=tuple(rule for module in modules for rule in module.RULES),
     )
+
+
+def _release_differs(model: ConfigModel, pins: list[PinnedSource], given: Release,
+                     paths: Sequence[Path]) -> list[Diagnostic]:
+    """A note when `--from` names another release than the configuration pins (its flake
+    inputs, flake.lock, niv/npins; the running system does not count): the findings are
+    for the release asked for, which may not be the one to upgrade from."""
+    try:
+        pinned = detect_release(model, os_release=None, pins=pins)
+    except NqdError:
+        return []
+    if pinned.release == given:
+        return []
+    return [Diagnostic("release-differs", f"--from {given} was given, but the "
+                                          f"configuration pins {pinned.release} "
+                                          f"({pinned.source})", Path(paths[0]))]
 
 
 _GENERIC_RULES = frozenset({"NQD701", "NQD702", "NQD703"})

@@ -77,11 +77,12 @@ def pins_release(flake_input: FlakeInput) -> Release | None:
     return release_of_ref(flake_input.ref)
 
 
-def detect_release(model: ConfigModel, os_release: Path = Path("/etc/os-release"),
+def detect_release(model: ConfigModel, os_release: Path | None = Path("/etc/os-release"),
                    pins: list[PinnedSource] | None = None,
                    pinning_files: Callable[[], ConfigModel] | None = None) -> DetectedRelease:
-    """The release the configuration pins (see module doc), else the running NixOS, else
-    what the `.nix` files of `pinning_files()` (asked only then) pin.
+    """The release the configuration pins (see module doc), else the running NixOS (unless
+    `os_release` is None), else what the `.nix` files of `pinning_files()` (asked only
+    then) pin.
     `system.stateVersion` is deliberately never used: it is the release first installed,
     not the one running."""
     by_flake: dict[Path, list[FlakeInput]] = defaultdict(list)
@@ -100,7 +101,7 @@ def detect_release(model: ConfigModel, os_release: Path = Path("/etc/os-release"
     pinned = _from_pins(pins or [])
     if pinned is not None:
         return pinned
-    running = _running_nixos(os_release)
+    running = _running_nixos(os_release) if os_release is not None else None
     if running:
         return DetectedRelease(running, f"running system ({os_release})")
     found = _from_url_pins(pinning_files()) if pinning_files is not None else None
