@@ -291,3 +291,19 @@ def test_building_a_model_leaves_the_garbage_collector_as_it_found_it(tmp_path: 
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+def test_an_inherit_that_names_nothing_is_valid_nix(tmp_path: Path) -> None:
+    """`inherit (import ./v.nix);` and `inherit;` parse in Nix; tree-sitter-nix's grammar
+    wants a name and marked the file broken, hiding its findings (field test)."""
+    write_tree(tmp_path, {
+        "configuration.nix": "let\n  inherit (import ./v.nix);\nin { inherit; "
+                             'services.logind.lidSwitch = "ignore"; }\n',
+        "broken.nix": "{ inherit (x) ; a = ; }\n",  # a real error next to one still counts
+    })
+    model = build_model([tmp_path])
+    errors = {(d.path.name, d.pos.column if d.pos else 0, d.message)
+              for d in model.diagnostics if d.code == "syntax-error"}
+    assert errors == {("broken.nix", 20, "syntax error: missing 'identifier'")}  # `a = ;`
+    options = model.files[(tmp_path / "configuration.nix").resolve()].options
+    assert [o.dotted for o in options] == ["services.logind.lidSwitch"]

@@ -304,6 +304,8 @@ class _Extractor:
         if attrs is None:
             return
         for attr in attrs.named_children:
+            if attr.is_missing:  # `inherit (x);` names nothing
+                continue
             name = attr_name(attr)
             span = (attr.start_byte, attr.end_byte)
             self.facts.options.append(OptionDef(

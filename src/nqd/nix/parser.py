@@ -35,7 +35,7 @@ class ParsedFile:
 
     @property
     def has_errors(self) -> bool:
-        return bool(self.root.has_error)
+        return bool(self.root.has_error) and bool(_collect_problems(self.root, self.source, 1))
 
     def problems(self, limit: int = 20) -> list[SyntaxProblem]:
         return _collect_problems(self.root, self.source, limit)
@@ -151,6 +151,8 @@ def _collect_problems(root: Node, source: bytes, limit: int) -> list[SyntaxProbl
     stack = [root]
     while stack and len(problems) < limit:
         node = stack.pop()
+        if _empty_inherit(node):
+            continue
         if node.is_missing or node.type == "ERROR":
             line, col = column_of(source, node.start_byte)
             end_line, end_col = column_of(source, node.end_byte)
@@ -168,3 +170,11 @@ def _collect_problems(root: Node, source: bytes, limit: int) -> list[SyntaxProbl
             stack.extend(reversed(node.children))
     problems.sort(key=lambda p: p.start_byte)
     return problems
+
+
+def _empty_inherit(node: Node) -> bool:
+    """The name tree-sitter-nix's grammar wants after `inherit`: Nix itself accepts
+    `inherit;` and `inherit (x);` with none (`nix-instantiate --parse` does)."""
+    parent = node.parent
+    return bool(node.is_missing) and node.type == "identifier" and parent is not None \
+        and parent.type == "inherited_attrs" and parent.named_child_count == 1
