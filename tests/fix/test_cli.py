@@ -128,6 +128,46 @@ def test_files_that_cannot_be_analysed_are_named(
     assert "blob.nix: binary file (contains NUL bytes), skipped" in err
 
 
+def _unlocked_flake(root: Path, url: str) -> Path:
+    """A flake never built (no flake.lock) on `url`, with one module."""
+    root.mkdir()
+    (root / "flake.nix").write_text(f'{{ inputs.nixpkgs.url = "{url}"; outputs = _: {{ }}; }}\n')
+    (root / "configuration.nix").write_text(
+        '{ ... }: { services.logind.extraConfig = "HandleLidSwitch=ignore"; }\n')
+    return root
+
+
+def test_a_second_write_waits_until_the_moved_release_was_built(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """After `--write` moved the inputs to 25.11, the flake names 25.11 before anything was
+    built from it: a second run must not take that for the running release and start
+    25.11 → 26.05 (field test). A flake.lock written since (a build, `nix flake update`),
+    or an explicit --from, lets it go on."""
+    config = _unlocked_flake(tmp_path / "cfg", "github:NixOS/nixpkgs/nixos-25.05")
+    code, _, err = run_cli(["fix", "--write", str(config)], capsys)
+    assert "nixos-25.11" in (config / "flake.nix").read_text()
+    code, _, err = run_cli(["fix", "--write", str(config)], capsys)
+    assert code == 2 and "nothing shows 25.11 was built since (its flake.lock" in err
+    assert "nixos-25.11" in (config / "flake.nix").read_text()  # not 26.05
+    code, _, err = run_cli(["fix", str(config), "--from", "25.11"], capsys)
+    assert code in (0, 1) and "NixOS 25.11 → 26.05" in err
+    (config / "flake.lock").write_text(
+        '{"nodes": {"root": {"inputs": {"nixpkgs": "nixpkgs"}}, "nixpkgs": {"original": '
+        '{"type": "github", "owner": "NixOS", "repo": "nixpkgs", "ref": "nixos-25.11"}}}, '
+        '"root": "root", "version": 7}')
+    code, _, err = run_cli(["fix", str(config)], capsys)
+    assert code in (0, 1) and "NixOS 25.11 → 26.05" in err
+
+
+def test_a_move_of_another_configuration_does_not_hold_this_one(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    first = _unlocked_flake(tmp_path / "one", "github:NixOS/nixpkgs/nixos-25.05")
+    other = _unlocked_flake(tmp_path / "two", "github:NixOS/nixpkgs/nixos-25.11")
+    run_cli(["fix", "--write", str(first)], capsys)
+    code, _, err = run_cli(["fix", str(other)], capsys)
+    assert code in (0, 1) and "NixOS 25.11 → 26.05" in err
+
+
 def test_clean_git_tree_is_written(example: Path, capsys: pytest.CaptureFixture[str]) -> None:
     _git(example, "init", "-q")
     _git(example, "add", ".")

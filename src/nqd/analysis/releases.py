@@ -101,7 +101,7 @@ def detect_release(model: ConfigModel, os_release: Path | None = Path("/etc/os-r
     pinned = _from_pins(pins or [])
     if pinned is not None:
         return pinned
-    running = _running_nixos(os_release) if os_release is not None else None
+    running = running_nixos(os_release) if os_release is not None else None
     if running:
         return DetectedRelease(running, f"running system ({os_release})")
     found = _from_url_pins(pinning_files()) if pinning_files is not None else None
@@ -207,7 +207,7 @@ def _from_url_pins(model: ConfigModel) -> DetectedRelease | None:
     return None
 
 
-def _running_nixos(path: Path) -> Release | None:
+def running_nixos(path: Path) -> Release | None:
     try:
         text = path.read_text(errors="replace")
     except OSError:

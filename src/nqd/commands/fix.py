@@ -49,13 +49,19 @@ def run(args: argparse.Namespace, console: Console) -> int:
         *release_range(args),
         only=[rule for value in args.only for rule in value.split(",") if rule],
     )
+    from nqd.fix.sequence import pins_record, unbuilt_move
+
+    if args.from_release is None:
+        waiting = unbuilt_move(plan, paths)
+        if waiting is not None:
+            raise UsageError(waiting)
     if not args.write or args.diff:
         render_diff(plan, console)
     run_dir: Path | None = None
     if args.write and plan.files:
         from nqd.fix.apply import write
 
-        run_dir = write(plan.files, force=args.force)
+        run_dir = write(plan.files, force=args.force, record=pins_record(plan))
     render_summary(plan, console, written=args.write, run_dir=run_dir)
     return ExitCode.FINDINGS if plan.refused or any(
         f.severity.rank >= 2 for f in plan.manual) else ExitCode.OK

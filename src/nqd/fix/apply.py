@@ -7,8 +7,9 @@ This module and `undo` are the only parts of `fix` that touch the runtime seam (
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 from nqd.errors import InputError, UsageError
 from nqd.fix.plan import FileChange
@@ -62,9 +63,9 @@ def verify(changes: Sequence[FileChange], host: Host | None = None) -> bool:
 
 
 def write(changes: Sequence[FileChange], *, force: bool = False,
-          host: Host | None = None) -> Path:
-    """Check, save the originals, then write every file atomically. Returns the run's
-    undo directory."""
+          host: Host | None = None, record: Mapping[str, Any] | None = None) -> Path:
+    """Check, save the originals (and `record` in the run's manifest), then write every
+    file atomically. Returns the run's undo directory."""
     if not force:
         dirty = uncommitted([c.path for c in changes], host)
         if dirty:
@@ -79,7 +80,7 @@ def write(changes: Sequence[FileChange], *, force: bool = False,
         if current != change.before:
             raise InputError(f"{change.path} changed while fix was planning; run it again")
     verify(changes, host)
-    run_dir = save_originals(changes)
+    run_dir = save_originals(changes, record)
     for change in changes:
         try:
             atomic_write(change.path, change.after)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from collections.abc import Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -31,8 +31,10 @@ def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def save_originals(changes: Sequence[FileChange]) -> Path:
-    """Store the original bytes of `changes` and a manifest; returns the run directory."""
+def save_originals(changes: Sequence[FileChange],
+                   record: Mapping[str, Any] | None = None) -> Path:
+    """Store the original bytes of `changes` and a manifest (with `record`'s entries, e.g.
+    the releases of the run); returns the run directory."""
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
     run = runs_dir() / stamp
     try:
@@ -45,7 +47,8 @@ def save_originals(changes: Sequence[FileChange]) -> Path:
                 "path": str(change.path), "saved": saved, "mode": _mode(change.path),
                 "sha256_before": sha256(change.before), "sha256_after": sha256(change.after),
             })
-        manifest = {"version": 1, "created": stamp, "undone": False, "files": entries}
+        manifest = {"version": 1, "created": stamp, "undone": False, "files": entries,
+                    **(record or {})}
         atomic_write(run / MANIFEST, json.dumps(manifest, indent=2).encode(), mode=0o600)
     except OSError as exc:
         raise InputError(f"cannot save the originals under {run}: {exc.strerror}; "
@@ -55,17 +58,21 @@ def save_originals(changes: Sequence[FileChange]) -> Path:
 
 def last_run() -> tuple[Path, dict[str, Any]] | None:
     """The newest run not undone yet, with its manifest."""
+    return next(runs(), None)
+
+
+def runs() -> Iterator[tuple[Path, dict[str, Any]]]:
+    """The runs not undone, newest first, with their manifests."""
     base = runs_dir()
     if not base.is_dir():
-        return None
+        return
     for run in sorted((p for p in base.iterdir() if p.is_dir()), reverse=True):
         try:
             manifest = json.loads((run / MANIFEST).read_text())
         except (OSError, ValueError):
             continue
         if isinstance(manifest, dict) and not manifest.get("undone"):
-            return run, manifest
-    return None
+            yield run, manifest
 
 
 def undo_last(*, force: bool = False) -> tuple[Path, list[Path]]:
