@@ -307,3 +307,38 @@ def test_an_inherit_that_names_nothing_is_valid_nix(tmp_path: Path) -> None:
     assert errors == {("broken.nix", 20, "syntax error: missing 'identifier'")}  # `a = ;`
     options = model.files[(tmp_path / "configuration.nix").resolve()].options
     assert [o.dotted for o in options] == ["services.logind.lidSwitch"]
+
+
+def test_modules_defined_as_flake_outputs_and_flake_parts_modules_have_their_context(
+        tmp_path: Path) -> None:
+    """`nixosModules.<n>`, `homeModules.<n>`, `darwinModules.<n>` in a flake's outputs,
+    and flake-parts' `flake.modules.<class>.<n>` in any module, are modules of that
+    system; their options went unseen before (field test: a "dendritic" configuration)."""
+    write_tree(tmp_path, {
+        "flake.nix": """
+            {
+              inputs.nixpkgs.url = "github:NixOS/nixpkgs/nixos-25.05";
+              outputs = { self, nixpkgs }: let x = 1; in {
+                nixosModules.desktop = { pkgs, ... }: { services.a.enable = true; };
+                homeModules = { git = { programs.b.enable = true; }; };
+                darwinModules.default = ./darwin.nix;
+              };
+            }
+        """,
+        "darwin.nix": "{ ... }: { services.c.enable = true; }",
+        "parts/gnome.nix": """
+            { inputs, ... }: {
+              flake.modules.nixos.gnome = { pkgs, ... }: { services.d.enable = true; };
+              flake.modules.homeManager.git = { programs.e.enable = true; };
+              perSystem = { pkgs, ... }: { packages.f = pkgs.hello; };
+            }
+        """,
+    })
+    model = build_model([tmp_path])
+    contexts = {o.dotted: o.context for o in model.options()
+                if o.dotted.endswith(".enable")}
+    assert contexts == {"services.a.enable": Context.NIXOS,
+                        "programs.b.enable": Context.HOME_MANAGER,
+                        "services.c.enable": Context.DARWIN,
+                        "services.d.enable": Context.NIXOS,
+                        "programs.e.enable": Context.HOME_MANAGER}

@@ -328,6 +328,13 @@ class _Extractor:
         value = strip_parens(value)
         if value is None:
             return
+        output = _module_output(path) if context in (Context.FLAKE, Context.UNKNOWN) else None
+        if output is not None:  # `nixosModules.desktop = { pkgs, ... }: { ... };`
+            self.module(value, output)
+            return
+        if context is Context.FLAKE and path == ("outputs",):
+            self.flake_outputs(value)
+            return
         if self.facts.lite and path[:1] != ("home-manager",):
             return  # lite: only follow where Home Manager modules may be imported
         if context in (Context.NIXOS, Context.UNKNOWN) and len(path) >= 2 \
@@ -374,6 +381,27 @@ class _Extractor:
                     for inner in bindings(operand):
                         self.binding(inner, path, spans, context)
 
+    def flake_outputs(self, value: Node) -> None:
+        """A flake's `outputs`: through its function, `let` and `with`, the set of outputs
+        (where `nixosModules.<name>` and friends are modules), or flake-parts' `mkFlake
+        { ... } module` (whose `flake.modules.nixos.<name>` are)."""
+        body = value
+        for _ in range(20):
+            body = strip_parens(body)
+            if body is None or body.type not in ("function_expression", "let_expression",
+                                                 "with_expression"):
+                break
+            body = body.child_by_field_name("body")
+        if body is None:
+            return
+        if body.type in _ATTRSETS:
+            for inner in bindings(body):
+                self.binding(inner, (), (), Context.FLAKE)
+        elif body.type == "apply_expression":
+            func, args = application(body)
+            if function_name(func) == "mkFlake" and args:
+                self.module(args[-1], Context.UNKNOWN)
+
     def home_manager_user(
         self, value: Node, path: tuple[str | None, ...], spans: tuple[Span, ...], binding: Node,
         first_part: int, wrappers: tuple[str, ...],
@@ -401,6 +429,28 @@ class _Extractor:
                     pos=self.pos(*option.value_span), span=option.value_span,
                     owner_repo=owner_repo, ref=ref,
                 ))
+
+
+# Flake outputs and flake-parts options whose values are modules, by module system.
+_MODULE_SETS = {"nixosModules": Context.NIXOS, "homeManagerModules": Context.HOME_MANAGER,
+                "homeModules": Context.HOME_MANAGER, "darwinModules": Context.DARWIN}
+_SINGLE_MODULES = {"nixosModule": Context.NIXOS, "homeManagerModule": Context.HOME_MANAGER,
+                   "darwinModule": Context.DARWIN}
+_FLAKE_PARTS_CLASSES = {"nixos": Context.NIXOS, "homeManager": Context.HOME_MANAGER,
+                        "darwin": Context.DARWIN}
+
+
+def _module_output(path: tuple[str | None, ...]) -> Context | None:
+    """The module system of a module defined at `path`: `nixosModules.<name>`,
+    `homeModules.<name>`, `darwinModule`, flake-parts' `flake.modules.nixos.<name>`..."""
+    if len(path) >= 2 and path[-2] in _MODULE_SETS and path[-1] is not None:
+        return _MODULE_SETS[str(path[-2])]
+    if path and path[-1] in _SINGLE_MODULES:
+        return _SINGLE_MODULES[str(path[-1])]
+    if len(path) >= 4 and path[-4:-2] == ("flake", "modules") \
+            and path[-2] in _FLAKE_PARTS_CLASSES and path[-1] is not None:
+        return _FLAKE_PARTS_CLASSES[str(path[-2])]
+    return None
 
 
 def resolve_import(importer: Path, written: str) -> Path:
