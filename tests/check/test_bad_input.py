@@ -56,6 +56,19 @@ def test_syntax_error_is_a_finding_at_its_position_and_others_are_analysed(
     assert len(syntax) == 1 and "more after it" in syntax[0]["message"]
 
 
+def test_a_byte_order_mark_is_a_syntax_error_as_in_nix(
+        tmp_path: Path, kb_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Nix's lexer rejects a leading UTF-8 BOM ("unexpected invalid token"); tree-sitter
+    skips it, so the file looked fine and its fix then failed verification (field test)."""
+    (tmp_path / "bom.nix").write_bytes(b"\xef\xbb\xbf" + GOOD.encode())
+    code, out, _ = run_cli(["check", str(tmp_path), "--from", "25.05", "--format", "json"],
+                           capsys)
+    findings = json.loads(out)["findings"]
+    assert [(f["rule"], f["location"]["line"], f["location"]["column"]) for f in findings] \
+        == [("NQD001", 1, 1)]
+    assert "byte order mark" in findings[0]["message"] and code == 1
+
+
 @pytest.mark.parametrize(("name", "content", "expected"), [
     ("binary.nix", b"\x00\x01\x02{ }", "binary file"),
     ("latin1.nix", "{ x = \"caf\xe9\"; }".encode("latin-1"), "not valid UTF-8"),

@@ -35,10 +35,19 @@ class ParsedFile:
 
     @property
     def has_errors(self) -> bool:
-        return bool(self.root.has_error) and bool(_collect_problems(self.root, self.source, 1))
+        return self.source.startswith(_BOM) or (
+            bool(self.root.has_error) and bool(_collect_problems(self.root, self.source, 1)))
 
     def problems(self, limit: int = 20) -> list[SyntaxProblem]:
-        return _collect_problems(self.root, self.source, limit)
+        found = _collect_problems(self.root, self.source, limit)
+        if self.source.startswith(_BOM):  # tree-sitter skips it; Nix's lexer does not
+            found.insert(0, SyntaxProblem(1, 1, 1, 2, 0, len(_BOM),
+                                          "syntax error: the file starts with a UTF-8 byte "
+                                          "order mark, which Nix does not accept"))
+        return found[:limit]
+
+
+_BOM = b"\xef\xbb\xbf"
 
 
 @cache
