@@ -89,9 +89,23 @@ def test_unusable_files_get_one_line_each(
 def test_huge_file_is_skipped(tmp_path: Path, kb_dir: Path,
                               capsys: pytest.CaptureFixture[str]) -> None:
     (tmp_path / "huge.nix").write_bytes(b"{ a = \"" + b"x" * (5 * 1024 * 1024 + 10) + b"\"; }")
+    (tmp_path / "small.nix").write_text("{ }\n")
     code, _, err = run_cli(["check", str(tmp_path), "--from", "25.05"], capsys)
     assert "huge.nix" in err and "limit 5 MB" in err
     assert code == 0
+
+
+@pytest.mark.parametrize("content", [None, b"\x00binary"])
+def test_nothing_to_analyse_is_bad_input(tmp_path: Path, kb_dir: Path,
+                                         capsys: pytest.CaptureFixture[str],
+                                         content: bytes | None) -> None:
+    """A directory without .nix files, or whose only file is unusable, is a mistaken path
+    (exit 2), not a clean configuration (it was "No findings in 0 files", exit 0)."""
+    if content is not None:
+        (tmp_path / "only.nix").write_bytes(content)
+    code, _, err = run_cli(["check", str(tmp_path), "--from", "25.05"], capsys)
+    expected = "could be analysed: " if content else "no .nix files to check in "
+    assert code == 2 and expected in err and err.count("\n") <= 2
 
 
 def test_unreadable_paths_fifos_and_symlink_loops(

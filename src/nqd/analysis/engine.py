@@ -11,7 +11,7 @@ from nqd.analysis.context import RuleContext, no_history
 from nqd.analysis.findings import Finding, Rule
 from nqd.analysis.releases import DetectedRelease, detect_release
 from nqd.analysis.rules import RULE_MODULES
-from nqd.errors import ExitCode, NqdError, UsageError
+from nqd.errors import ExitCode, InputError, NqdError, UsageError
 from nqd.knowledge.loader import KnowledgeBase
 from nqd.knowledge.model import Change, Kind
 from nqd.model.builder import build_model
@@ -158,6 +158,8 @@ def run_check(
     facts_cache = FactsCache.open(paths, interest) if cache else None
     model = build_model(paths, jobs=jobs, interest=interest, cache=facts_cache,
                         discovered=discovered)
+    if not model.files:
+        raise InputError(_nothing_analysed(paths, model.diagnostics))
     model.pinned_sources.extend(pins)
     model.diagnostics.extend(pin_problems)
     if from_release is not None:
@@ -177,6 +179,15 @@ def run_check(
         model=model,
         rules=tuple(rule for module in modules for rule in module.RULES),
     )
+
+
+def _nothing_analysed(paths: Sequence[Path], diagnostics: Sequence[Diagnostic]) -> str:
+    where = ", ".join(str(p) for p in paths)
+    if not diagnostics:
+        return f"no .nix files to check in {where}"
+    first = diagnostics[0]
+    more = f" (and {len(diagnostics) - 1} more)" if len(diagnostics) > 1 else ""
+    return f"no .nix file in {where} could be analysed: {first.path}: {first.message}{more}"
 
 
 def _release_differs(model: ConfigModel, pins: list[PinnedSource], given: Release,
