@@ -374,3 +374,13 @@ def test_from_naming_another_release_than_the_pins_is_noted(
     codes = [d["code"] for d in report["diagnostics"]]  # type: ignore[index, union-attr]
     assert codes == (["release-differs"] if noted else [])
     assert ("the configuration pins 25.11 (flake input nixpkgs" in err) is noted
+
+
+def test_a_release_nqd_does_not_know_is_reported_with_where_it_came_from(
+        tmp_path: Path, kb_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    _flake_pinning(tmp_path, "github:NixOS/nixpkgs/nixos-24.11")
+    code, _report, err = _check(tmp_path, capsys)
+    assert code == 2 and "no release knowledge for 24.11→25.05" in err
+    assert "24.11 is from flake input nixpkgs (github:NixOS/nixpkgs/nixos-24.11)" in err
+    code, _report, err = _check(tmp_path, capsys, "--from", "24.11")
+    assert code == 2 and "is from" not in err  # the user said it

@@ -153,7 +153,12 @@ def run_check(
         raise NothingToCheck(f"this configuration is on NixOS {source} ({detected.source}), "
                              f"the newest release nqd knows: nothing to check until nqd knows "
                              f"{target}", source, target, detected.source)
-    changes = tuple(kb.chained(source, target))
+    try:
+        changes = tuple(kb.chained(source, target))
+    except InputError as exc:  # a release nqd knows nothing about: say where it came from
+        if from_release is not None:
+            raise
+        raise InputError(f"{exc}; {source} is from {detected.source}") from None
     interest = interest_of(changes, modules) if prefilter else None
     facts_cache = FactsCache.open(paths, interest) if cache else None
     model = build_model(paths, jobs=jobs, interest=interest, cache=facts_cache,
