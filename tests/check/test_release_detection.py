@@ -333,6 +333,26 @@ def test_a_broken_pin_file_is_one_line_and_the_check_goes_on(
     assert "NQD102" in {f["rule"] for f in report["findings"]}  # type: ignore[index, union-attr]
 
 
+@pytest.mark.parametrize(("tool", "sources", "reason"), [
+    ("npins", {"pins": {"nixpkgs": {"type": "Channel", "name": 42}}, "version": 5},
+     "pin nixpkgs: name is not a string"),
+    ("npins", {"version": 5}, "no pins object"),
+    ("niv", {"nixpkgs": {"owner": "NixOS", "repo": "nixpkgs", "branch": ["nixos-25.05"]}},
+     "pin nixpkgs: branch is not a string"),
+])
+def test_a_pin_file_of_the_wrong_shape_is_named_when_no_release_is_found(
+        tool: str, sources: dict[str, object], reason: str, tmp_path: Path, kb_dir: Path,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """Valid JSON that is not what niv or npins write was ignored without a word, and the
+    check then only said it could not tell the release (field test)."""
+    location = "npins/sources.json" if tool == "npins" else "nix/sources.json"
+    write_tree(tmp_path, {"configuration.nix": CONFIG, location: json.dumps(sources)})
+    code, report, err = _check(tmp_path, capsys)
+    assert code == 2 and report is None
+    assert f"could not read: {tmp_path / location}: cannot read {tool}'s pins ({reason})" \
+        in err
+
+
 def test_fix_lists_pins_for_their_tools_and_leaves_them_alone(
         tmp_path: Path, kb_dir: Path, capsys: pytest.CaptureFixture[str],
         monkeypatch: pytest.MonkeyPatch) -> None:

@@ -129,8 +129,16 @@ def run_check(
     discovered = discover(list(paths))  # once: release detection and the model share it
     pins, pin_problems = read_pins(paths)
     if from_release is None:
-        detected = detect_release(_flakes_model(discovered[0]), pins=pins,
-                                  pinning_files=lambda: _pinning_model(discovered[0]))
+        flakes = _flakes_model(discovered[0])
+        try:
+            detected = detect_release(flakes, pins=pins,
+                                      pinning_files=lambda: _pinning_model(discovered[0]))
+        except UsageError as exc:  # a pin file that could not be read may be why
+            unread = [*pin_problems, *(d for d in flakes.diagnostics if d.code == "bad-lock")]
+            if not unread:
+                raise
+            why = "; ".join(f"{d.path}: {d.message}" for d in unread)
+            raise UsageError(f"{exc} (could not read: {why})") from None
     else:
         detected = DetectedRelease(from_release, "--from")
     if detected.target is not None and to_release is None \

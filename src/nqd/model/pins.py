@@ -44,7 +44,26 @@ def read_pins(roots: Iterable[Path]) -> tuple[list[PinnedSource], list[Diagnosti
                                            path))
                 continue
             pins.extend(_niv(path, text, data) if tool == "niv" else _npins(path, text, data))
+            malformed = _malformed(tool, data)
+            if malformed:
+                problems.append(Diagnostic("bad-pins", f"cannot read {tool}'s pins "
+                                                       f"({malformed})", path))
     return pins, problems
+
+
+def _malformed(tool: str, data: Any) -> str | None:
+    """What does not have the shape niv or npins write (README formats cited above), if
+    anything: a field nqd reads that holds the wrong kind of value."""
+    specs = data.get("pins") if tool == "npins" and isinstance(data, dict) else data
+    if not isinstance(specs, dict):
+        return "no pins object" if tool == "npins" else "not a JSON object"
+    for name, spec in specs.items():
+        if not isinstance(spec, dict):
+            return f"pin {name} is not an object"
+        for key in ("branch", *(("name",) if spec.get("type") == "Channel" else ())):
+            if key in spec and not isinstance(spec[key], str):
+                return f"pin {name}: {key} is not a string"
+    return None
 
 
 def _niv(path: Path, text: bytes, data: Any) -> Iterable[PinnedSource]:
