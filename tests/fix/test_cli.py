@@ -385,6 +385,34 @@ def test_a_module_defining_options_under_a_package_name_does_not_override_it(
     assert 'packages."${stdenv.hostPlatform.system}".default' in plan.files[0].after.decode()
 
 
+@pytest.mark.parametrize(("listing", "expected"), [
+    ("with pkgs; [\n    noto-fonts-color-emoji\n    noto-fonts-emoji # old\n    git\n  ]",
+     "with pkgs; [\n    noto-fonts-color-emoji\n    # old\n    git\n  ]"),  # comment kept
+    ("[ pkgs.noto-fonts-emoji pkgs.git pkgs.noto-fonts-color-emoji ]",
+     "[ pkgs.git pkgs.noto-fonts-color-emoji ]"),
+    ("with pkgs; [\n    pkgs.noto-fonts-color-emoji\n    noto-fonts-emoji\n  ]",
+     "with pkgs; [\n    pkgs.noto-fonts-color-emoji\n  ]"),
+    # not the same list, or the name bound by a let: renamed, not removed
+    ("[ pkgs.noto-fonts-emoji ] ++ [ pkgs.noto-fonts-color-emoji ]",
+     "[ pkgs.noto-fonts-color-emoji ] ++ [ pkgs.noto-fonts-color-emoji ]"),
+    ("let noto-fonts-color-emoji = 1; in with pkgs; [ noto-fonts-color-emoji noto-fonts-emoji ]",
+     None),
+])
+def test_a_renamed_package_listed_already_under_its_new_name_is_removed(
+        tmp_path: Path, kb: KnowledgeBase, listing: str, expected: str | None) -> None:
+    """`[ noto-fonts noto-fonts-extra ]`: renaming the second made a duplicate (field
+    test); the old entry goes, with its line when it stood alone; a comment beside it
+    stays."""
+    module = _module_path(tmp_path)
+    module.write_text(f"{{ pkgs, ... }}: {{\n  fonts.packages = {listing};\n}}\n")
+    plan = plan_fixes([module.parent], FROM, TO, kb=kb)
+    if expected is None:  # the let-bound name is no package: a plain rename is refused
+        assert not plan.files or "noto-fonts-emoji" in plan.files[0].after.decode()
+        return
+    assert plan.files[0].after.decode() == \
+        f"{{ pkgs, ... }}: {{\n  fonts.packages = {expected};\n}}\n"
+
+
 def test_an_emptied_set_with_a_comment_about_it_stays(tmp_path: Path) -> None:
     kb = _kb_with_gdm_renames(tmp_path)
     module = _module_path(tmp_path)

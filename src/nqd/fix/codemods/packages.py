@@ -73,10 +73,54 @@ def fix(ctx: FileContext, finding: Finding) -> Outcome:
     if ref.via_with and _bound_here(node, new[0]):
         return Refusal(finding, f"`{new[0]}` is bound by a let or function argument here, "
                                 f"which would win over `with`: write pkgs.{change.new}")
+    if not scope and _listed_beside(node, new, ref.via_with):
+        start, end = _element_span(ctx.source, node)
+        return Fix(finding, (Edit(ctx.path, start, end, ""),),
+                   f"package {change.old} → {change.new} (listed already: the old entry "
+                   f"removed)", touched=((start, end),))
     start, end = spans[0][0], spans[len(old) - scope - 1][1]
     replacement = emit.attrpath(new)
     return Fix(finding, (Edit(ctx.path, start, end, replacement),),
                f"package {change.old} → {change.new}", touched=((start, end),))
+
+
+def _listed_beside(node: Node, new: list[str], via_with: bool) -> bool:
+    """`[ noto-fonts noto-fonts-extra ]` where the old entry's new name is `noto-fonts`: an
+    element of the same list names the new package already (`pkgs.<new>`, or `<new>` in
+    the same `with pkgs;` scope and not bound lexically)."""
+    element = node
+    while element.parent is not None and element.parent.type == "parenthesized_expression":
+        element = element.parent
+    listing = element.parent
+    if listing is None or listing.type != "list_expression":
+        return False
+    for sibling in listing.named_children:
+        sibling = syntax.strip_parens(sibling)
+        if sibling is None or sibling == node:
+            continue
+        if sibling.type == "variable_expression" and via_with and len(new) == 1:
+            if sibling.text.decode() == new[0] and not _bound_here(sibling, new[0]):
+                return True
+        elif sibling.type == "select_expression":
+            base = syntax.strip_parens(sibling.child_by_field_name("expression"))
+            if base.type == "variable_expression" and base.text == b"pkgs" \
+                    and syntax.attrpath_names(sibling.child_by_field_name("attrpath")) == new:
+                return True
+    return False
+
+
+def _element_span(source: bytes, node: Node) -> tuple[int, int]:
+    """What to delete to drop a list element: its line when it is alone on it, else the
+    element and the blanks after it."""
+    start, end = node.start_byte, node.end_byte
+    line_start = source.rfind(b"\n", 0, start) + 1
+    line_end = source.find(b"\n", end)
+    line_end = len(source) if line_end == -1 else line_end
+    if not source[line_start:start].strip() and not source[end:line_end].strip():
+        return line_start, min(line_end + 1, len(source))
+    while end < len(source) and source[end] in b" \t":
+        end += 1
+    return start, end
 
 
 def _bound_here(node: Node, name: str) -> bool:
