@@ -108,9 +108,10 @@ def detect_release(model: ConfigModel, os_release: Path | None = Path("/etc/os-r
     if found is not None:
         return found
     raise UsageError(
-        "cannot tell which NixOS release this configuration is on: no flake input, niv or "
-        "npins pin names a release branch and this is not a NixOS system; pass --from "
-        "RELEASE (e.g. --from 25.05)"
+        "cannot tell which NixOS release this configuration is on: nothing in it names a "
+        "release branch (flake inputs, flake.lock, niv or npins pins, fetchTarball/fetchGit "
+        "of nixpkgs or Home Manager, system.autoUpgrade.channel) and this machine does not "
+        "run NixOS; pass --from RELEASE (e.g. --from 25.05)"
     )
 
 
