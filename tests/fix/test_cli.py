@@ -413,6 +413,20 @@ def test_a_renamed_package_listed_already_under_its_new_name_is_removed(
         f"{{ pkgs, ... }}: {{\n  fonts.packages = {expected};\n}}\n"
 
 
+def test_bindings_moved_out_together_leave_no_double_blank_line(tmp_path: Path) -> None:
+    """Two neighbouring bindings moved out of a set, between blank lines: each removal
+    alone kept its neighbours' blank lines, together they left two (field test)."""
+    kb = _kb_with_gdm_renames(tmp_path)
+    module = _module_path(tmp_path)
+    module.write_text(
+        '{ ... }:\n{\n  services.xserver = {\n    layout = "gb";\n\n    # GDM\n'
+        "    displayManager.gdm.enable = true;\n    displayManager.gdm.wayland = false;\n\n"
+        "    # KDE\n    # displayManager.sddm.enable = true;\n  };\n}\n")
+    after = plan_fixes([module.parent], FROM, TO, kb=kb).files[0].after.decode()
+    assert '    layout = "gb";\n\n    # KDE\n' in after
+    assert "\n\n\n" not in after and "services.displayManager.gdm" in after
+
+
 def test_an_emptied_set_with_a_comment_about_it_stays(tmp_path: Path) -> None:
     kb = _kb_with_gdm_renames(tmp_path)
     module = _module_path(tmp_path)

@@ -194,7 +194,7 @@ def _accept(result: CheckResult, outcomes: list[Outcome], texts: dict[Path, byte
             edits.extend(fix.edits)
         if chosen:
             texts[shadow.original(path)] = prune_emptied_sets(
-                path, source, apply_edits(source, combine(edits)))
+                path, source, apply_edits(source, tidy_deletions(source, combine(edits))))
             accepted.extend(chosen)
     return accepted, rejected
 
@@ -214,6 +214,37 @@ def combine(edits: Sequence[Edit]) -> list[Edit]:
             inserts[key] = len(out)
         out.append(edit)
     return out
+
+
+def tidy_deletions(source: bytes, edits: Sequence[Edit]) -> list[Edit]:
+    """Deletions that meet (bindings removed one after another) become one; when the whole
+    lines it removes sat between two blank lines, one blank line goes too, as it does for a
+    single binding (`relocate.removal_span`): no double blank line is left behind."""
+    deletions = sorted((e for e in edits if e.replacement == "" and e.end > e.start),
+                       key=lambda e: e.start)
+    others = [e for e in edits if not (e.replacement == "" and e.end > e.start)]
+    merged: list[Edit] = []
+    for edit in deletions:
+        if merged and merged[-1].end == edit.start:
+            merged[-1] = replace(merged[-1], end=edit.end)
+        else:
+            merged.append(edit)
+    tidied = []
+    for edit in merged:
+        start, end = edit.start, edit.end
+        next_end = source.find(b"\n", end)  # the line after the deleted lines
+        whole_lines = (start == 0 or source[start - 1] == 0x0A) and source[end - 1] == 0x0A
+        if whole_lines and next_end != -1 and start >= 2 \
+                and _blank(source, end, next_end) \
+                and _blank(source, source.rfind(b"\n", 0, start - 1) + 1, start) \
+                and not any(end <= other.start <= next_end + 1 for other in others):
+            edit = replace(edit, end=next_end + 1)
+        tidied.append(edit)
+    return [*others, *tidied]
+
+
+def _blank(source: bytes, start: int, end: int) -> bool:
+    return not source[start:end].strip()
 
 
 def _collides(fix: Fix, chosen: list[Fix]) -> bool:
