@@ -1,0 +1,41 @@
+"""Atomic writes keep what the path is: a symlink stays a link, a FIFO or device is
+written to (never replaced by a regular file), a directory is refused."""
+
+from __future__ import annotations
+
+import os
+import stat
+import threading
+from pathlib import Path
+
+import pytest
+
+from nqd.fsutil import atomic_write
+
+
+def test_a_symlinked_file_is_replaced_where_the_link_points(tmp_path: Path) -> None:
+    target = tmp_path / "dotfiles" / "configuration.nix"
+    target.parent.mkdir()
+    target.write_text("old")
+    link = tmp_path / "configuration.nix"
+    link.symlink_to(target)
+    atomic_write(link, b"new")
+    assert link.is_symlink() and target.read_bytes() == b"new"
+
+
+def test_a_fifo_is_written_to_not_replaced(tmp_path: Path) -> None:
+    """As `--output /dev/stdout` or `-o /dev/null` would be (a field test replaced
+    /dev/full with a regular file)."""
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    received: list[bytes] = []
+    reader = threading.Thread(target=lambda: received.append(fifo.read_bytes()), daemon=True)
+    reader.start()
+    atomic_write(fifo, b"report\n")
+    reader.join(timeout=10)
+    assert received == [b"report\n"] and stat.S_ISFIFO(fifo.stat().st_mode)
+
+
+def test_a_directory_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(IsADirectoryError):
+        atomic_write(tmp_path, b"x")
