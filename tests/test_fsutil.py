@@ -39,3 +39,18 @@ def test_a_fifo_is_written_to_not_replaced(tmp_path: Path) -> None:
 def test_a_directory_is_refused(tmp_path: Path) -> None:
     with pytest.raises(IsADirectoryError):
         atomic_write(tmp_path, b"x")
+
+
+def test_an_output_path_below_a_file_is_one_line_not_a_traceback(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The CLI's last net: an OSError no command turned into its own message (QA pass:
+    `containers import -o FILE/x.nix`, `init --out FILE/dir` were tracebacks)."""
+    from nqd.cli import main
+
+    compose = Path(__file__).parent / "containers" / "fixtures" / "ai-stack.yml"
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    code = main(["containers", "import", str(compose), "-o", str(blocker / "x.nix")])
+    err = capsys.readouterr().err
+    assert code == 2 and "Traceback" not in err
+    assert err.strip().splitlines() == [f"error: {blocker / 'x.nix'}: Not a directory"]

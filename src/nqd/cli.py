@@ -82,3 +82,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(ExitCode.USAGE)
     except BrokenPipeError:
         return ExitCode.OK
+    except OSError as exc:  # the last net under every command: a path it could not use
+        where = f"{exc.filename}: " if exc.filename else ""
+        console.error(f"{where}{exc.strerror or exc}")
+        return int(ExitCode.USAGE)

@@ -8,6 +8,7 @@ The format is documented in docs/configuration.md.
 
 from __future__ import annotations
 
+import math
 import os
 import tomllib
 from collections.abc import Mapping
@@ -230,6 +231,8 @@ def _read_toml(path: Path) -> dict[str, Any]:
         raise InputError(f"cannot read {path}: {exc.strerror}") from None
     except tomllib.TOMLDecodeError as exc:
         raise InputError(f"{path}: invalid TOML: {exc}") from None
+    except UnicodeDecodeError:
+        raise InputError(f"{path}: not a TOML file (not valid UTF-8)") from None
 
 
 def _build(data: dict[str, Any], source: Path | None) -> Config:
@@ -477,7 +480,8 @@ class _Table:
         value = self._get(key)
         if value is None:
             return None
-        if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+        if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0 \
+                or not math.isfinite(value):
             raise self.error(key, "expected a positive number")
         return float(value)
 

@@ -31,6 +31,8 @@ def test_bad_toml(nqd_env):
     ("[backup.postgresql]\nport = 'x'\n", ("backup.postgresql.port", "integer")),
     ("[[health.http]]\nurl = 'http://x'\n", ("health.http[0].name", "required")),
     ("[health]\ntimeout = -1\n", ("health.timeout", "positive")),
+    ("[health]\ntimeout = inf\n", ("health.timeout", "positive")),  # QA pass: a traceback
+    ("[health]\ntimeout = nan\n", ("health.timeout", "positive")),
 ])
 def test_config_errors_name_the_key(nqd_env, text, words):
     nqd_env.write_config(text)
@@ -91,6 +93,29 @@ def test_bad_baseline_and_checks_file(nqd_env, tmp_path):
     checks.write_text('[[tcp]]\nname = "x"\n')
     _one_line_error(nqd_env.run("health", "--checks", str(checks)), 2, "tcp[0].port",
                     "required")
+
+
+def test_a_binary_config_file_is_one_line(nqd_env):
+    nqd_env.write_config("")
+    nqd_env.config_file.write_bytes(b"\x00\xd0\xff binary")
+    _one_line_error(nqd_env.run("backup", "list"), 2, "not valid UTF-8")
+    _one_line_error(nqd_env.run("health"), 2, "not valid UTF-8")
+
+
+@pytest.mark.parametrize(("args", "words"), [
+    (("--level", "99"), ("level 99", "zstd (1-22)")),
+    (("--compression", "gzip", "--level", "10"), ("level 10", "gzip (0-9)")),
+])
+def test_a_compression_level_out_of_range_is_one_line(nqd_env, args, words):
+    """zstd and zlib raised ValueError from deep in the backup (QA pass)."""
+    _one_line_error(nqd_env.run("backup", "create", "--no-defaults", *args), 2, *words)
+
+
+def test_a_timeout_that_is_no_number_of_seconds_is_a_usage_error(nqd_env):
+    for value in ("inf", "nan", "0"):
+        proc = nqd_env.run("health", "--timeout", value)
+        assert proc.returncode == 2 and "positive number of seconds" in proc.stderr
+        assert "Traceback" not in proc.stderr
 
 
 def test_usage_errors(nqd_env):

@@ -30,8 +30,21 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--checks", type=Path, metavar="FILE", action="append", default=[],
                         help="TOML file of extra checks (repeatable)")
     parser.add_argument("--config", type=Path, metavar="FILE", help="config file")
-    parser.add_argument("--timeout", type=float, metavar="SECONDS",
+    parser.add_argument("--timeout", type=_seconds, metavar="SECONDS",
                         help="default per-check timeout (default: [health] timeout, 10)")
+
+
+def _seconds(text: str) -> float:
+    """A positive, finite number of seconds (`inf` and `nan` are floats too)."""
+    import math
+
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value) or value <= 0:
+        raise argparse.ArgumentTypeError(f"expected a positive number of seconds: {text!r}")
+    return value
 
 
 def run(args: argparse.Namespace, console: Console) -> int:

@@ -23,7 +23,7 @@ from typing import TextIO
 
 from nqd import __version__
 from nqd.config import Config
-from nqd.errors import ExitCode, NqdError
+from nqd.errors import ExitCode, InputError, NqdError
 from nqd.runtime.backup.databases import Dump, dump_postgresql, dump_redis
 from nqd.runtime.backup.manifest import (
     MANIFEST_NAME,
@@ -35,7 +35,7 @@ from nqd.runtime.backup.manifest import (
 from nqd.runtime.backup.progress import Progress
 from nqd.runtime.backup.sources import Entry, Scan, scan, select_sources
 from nqd.runtime.backup.store import PID_FILE, TEMP_PREFIX, ensure_directory
-from nqd.runtime.backup.streams import SUFFIX, CompressingWriter, ExactReader
+from nqd.runtime.backup.streams import LEVELS, SUFFIX, CompressingWriter, ExactReader
 from nqd.runtime.host import Host
 
 
@@ -101,6 +101,10 @@ def create_backup(config: Config, host: Host, options: CreateOptions,
     directory = options.directory or bcfg.directory
     compression = options.compression or bcfg.compression
     level = options.level if options.level is not None else bcfg.level
+    if level is not None and level not in LEVELS.get(compression, range(0)):
+        allowed = LEVELS.get(compression, range(0))
+        raise InputError(f"compression level {level} is out of range for {compression} "
+                         f"({allowed.start}-{allowed.stop - 1})")
     try:
         ensure_directory(directory)
     except OSError as exc:

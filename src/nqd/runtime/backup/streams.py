@@ -21,6 +21,7 @@ import zstandard
 
 SUFFIX = {"zstd": ".tar.zst", "gzip": ".tar.gz"}
 DEFAULT_LEVEL = {"zstd": 3, "gzip": 6}  # gzip 6 is what `tar -czf` uses
+LEVELS = {"zstd": range(1, 23), "gzip": range(0, 10)}  # what libzstd and zlib accept
 
 
 class _Compressor(Protocol):
