@@ -132,6 +132,34 @@ def test_no_secret_value_in_any_output(name: str, tmp_path: Path,
             assert secret not in text, f"secret {secret[:6]}... leaked into {where}"
 
 
+def test_health_checks_read_secrets_from_the_environment_file(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`--health-cmd` lands in the Nix store like the command line (QA pass: the Redis
+    password of `redis-cli -a PASS ping` was inlined although `--requirepass PASS` was
+    moved out)."""
+    compose = tmp_path / "stack.yml"
+    compose.write_text(
+        "services:\n"
+        "  redis:\n    image: redis:7.2\n"
+        '    command: ["redis-server", "--requirepass", "health-secret-Rq11"]\n'
+        '    healthcheck:\n      test: ["CMD", "redis-cli", "-a", "health-secret-Rq11", "ping"]\n'
+        "  api:\n    image: ghcr.io/example/api:1.0\n"
+        "    healthcheck:\n      test: curl -fsS --api-key=health-secret-Ak22 http://localhost/\n"
+        "  plain:\n    image: ghcr.io/example/plain:1.0\n"
+        '    healthcheck:\n      test: ["CMD", "pg_isready", "-U", "app"]\n')
+    module = tmp_path / "stack.nix"
+    assert main(["containers", "import", str(compose), "-o", str(module)]) == 0
+    capsys.readouterr()
+    text = module.read_text()
+    assert "health-secret" not in text
+    assert '"--health-cmd=exec redis-cli -a \\"$REQUIREPASS\\" ping"' in text
+    assert '"--health-cmd=curl -fsS --api-key=\\${API_KEY} http://localhost/"' in text
+    assert '--health-cmd=[\\"pg_isready\\", \\"-U\\", \\"app\\"]' in text  # unchanged
+    secrets = {ref.key: ref.value for svc in read_inputs([compose]).services.values()
+               for ref in svc.secrets}
+    assert secrets == {"REQUIREPASS": "health-secret-Rq11", "API_KEY": "health-secret-Ak22"}
+
+
 def test_every_fixture_secret_is_detected() -> None:
     """The secret scan above is meaningful: each inline secret is found and moved out."""
     found: set[str] = set()

@@ -18,6 +18,7 @@ from typing import Any
 from nqd.containers.secrets import (
     InterpolationError,
     interpolate,
+    protect_healthcheck,
     read_dotenv,
     secret_name,
     secret_value,
@@ -259,6 +260,7 @@ class _ComposeReader:
                 self.unsupported(body, "labels", f"{where}.labels.{key}", str(exc))
         if "healthcheck" in body:
             svc.healthcheck = _healthcheck(body["healthcheck"])
+            protect_healthcheck(svc, self.env)
         for field_name in ("user", "working_dir", "hostname"):
             if body.get(field_name) is not None:
                 value = self.text(body[field_name], f"{where}.{field_name}")

@@ -9,7 +9,9 @@ the generated Nix: they go to an environment file the user creates.
 from __future__ import annotations
 
 import re
+import shlex
 from collections.abc import Mapping
+from dataclasses import replace
 
 from nqd.containers.spec import SecretRef, Service
 
@@ -230,3 +232,61 @@ def set_protected_command(svc: Service, args: list[str], env: Mapping[str, str],
         svc.notes.append(f"${{{var}}} in the command has no value in {env_source}: set it in "
                          f"the environment file")
     svc.cmd = new_args
+
+
+def protect_healthcheck(svc: Service, env: Mapping[str, str]) -> None:
+    """Keep secrets out of the health check's command too: podman passes it as
+    `--health-cmd`, which lands in the Nix store like the command line. The value of a
+    secret flag (`--api-key=...`, `--requirepass ...`) and the literal value of a secret
+    already moved out of the service (`redis-cli -a PASS` after `--requirepass PASS`)
+    become `${VAR}`, read from the environment file at check time (the check runs in the
+    container, with its environment). `$VAR`s of the container's own shell stay as they
+    are."""
+    check = svc.healthcheck
+    if check is None or check.test is None or check.disabled:
+        return
+    known = {ref.value: ref.key for ref in svc.secrets if ref.value}
+    if isinstance(check.test, tuple):
+        # `$` is the container shell's here (Compose's `$$` was undone when read):
+        # escaped again so that only the secrets put in below are interpolations.
+        args = [f"${{{known[a]}}}" if a in known else a.replace("$", "$$") for a in check.test]
+        environment = {k: v for k, v in env.items() if k not in known.values()}
+        new_args, moved, _ = protect_command(args, environment)
+        if new_args[:2] != ["sh", "-c"]:
+            return
+        test = new_args[2]
+    else:
+        test, moved = _hide_in_shell_text(check.test, known)
+        if not moved:
+            return
+    for var, original in moved.items():
+        if var not in known.values():
+            svc.secrets.append(SecretRef(svc.name, var, "secret in the health check",
+                                         (), original))
+    svc.healthcheck = replace(check, test=test)  # a shell form: podman runs it with sh -c
+    svc.notes.append("health check rewritten to read " + ", ".join(f"${v}" for v in moved)
+                     + " from the environment file, not the Nix store")
+
+
+def _hide_in_shell_text(text: str, known: Mapping[str, str]) -> tuple[str, dict[str, str]]:
+    """A shell-form check with each secret (a known secret's value, a secret flag's value)
+    written as `${VAR}`; the words are found with shlex, the text keeps its operators."""
+    try:
+        words = shlex.split(text)
+    except ValueError:  # not splittable: left as written
+        return text, {}
+    found: dict[str, str] = {value: var for value, var in known.items() if value in words}
+    for i, word in enumerate(words):
+        flag, eq, value = word.partition("=")
+        if not word.startswith("-") or not secret_flag(flag):
+            continue
+        if eq and value and "$" not in value:
+            found.setdefault(value, _flag_variable(flag))
+        elif not eq and i + 1 < len(words) and "$" not in words[i + 1]:
+            found.setdefault(words[i + 1], _flag_variable(flag))
+    moved = {}
+    for value, var in sorted(found.items(), key=lambda item: -len(item[0])):
+        if value in text:
+            text = text.replace(value, f"${{{var}}}")
+            moved[var] = value
+    return text, moved

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from nqd.containers.compose import parse_port
 from nqd.containers.secrets import (
+    protect_healthcheck,
     secret_flag,
     secret_name,
     secret_value,
@@ -325,6 +326,7 @@ def podman_run(argv: list[str], path: Path, where: str, default_name: str,
         svc.healthcheck = _health(health)
     if args:
         set_protected_command(svc, args, env, env_source="the unit")
+    protect_healthcheck(svc, env)
     return svc
 
 
