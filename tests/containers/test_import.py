@@ -208,3 +208,18 @@ def test_nix_evaluates_back_to_the_input_values(name: str, tmp_path: Path,
         assert container.get("labels", {}) == svc.labels
         if svc.cmd is not None:
             assert container["cmd"] == svc.cmd
+
+
+def test_a_secret_among_arguments_for_the_image_entrypoint_is_refused(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`command: --model m --api-key KEY` runs behind the image's ENTRYPOINT: rewriting it
+    to `sh -c 'exec --model ...'` made a container that cannot start (QA pass); inlining
+    the key would put it in the Nix store. One line, exit 2, nothing written."""
+    compose = tmp_path / "vllm.yml"
+    compose.write_text("services:\n  vllm:\n    image: vllm/vllm-openai:v0.6.4\n"
+                       "    command: --model m --api-key sk-args-secret-123\n")
+    module = tmp_path / "vllm.nix"
+    assert main(["containers", "import", str(compose), "-o", str(module)]) == 2
+    err = capsys.readouterr().err
+    assert "only arguments for the image's entrypoint" in err and "sk-args" not in err
+    assert not module.exists()

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from dataclasses import replace
 
 from nqd.containers.spec import SecretRef, Service
+from nqd.errors import InputError
 
 _SECRET_NAME = re.compile(
     r"(PASSWORD|PASSWD|PASSPHRASE|(^|_)PASS(_|$)|_PWD$|^PWD_|TOKEN|SECRET|CREDENTIAL|"
@@ -218,6 +219,13 @@ def set_protected_command(svc: Service, args: list[str], env: Mapping[str, str],
     `protect_command`), recording each moved secret and a note for the user.
     `env_source` names where unresolved `${VAR}` values were looked up (".env", ...)."""
     new_args, moved, unresolved = protect_command(args, env)
+    if moved and args[:1] and args[0].startswith("-"):
+        raise InputError(
+            f"{svc.source}: service {svc.name}: the command holds only arguments for the "
+            f"image's entrypoint and passes a secret ({', '.join(moved)}); nqd keeps a secret "
+            f"out of the Nix store by running the command through sh, which would hand the "
+            f"entrypoint `sh -c ...` as its arguments: pass the secret in an environment "
+            f"variable the program reads instead")
     for var, original in moved.items():
         referenced = (var,) if any(f"${{{var}" in a or f"${var}" in a for a in args) else ()
         svc.secrets.append(SecretRef(svc.name, var, "secret on the command line",
