@@ -146,3 +146,23 @@ def test_prune_keeps_newest(nqd_env, tmp_path, capsys):
     assert sorted(p.name for p in directory.iterdir()) == [
         ".tmp-20200106T000000Z", "20200102T000000Z", "20200103T000000Z"]
     assert main(["backup", "prune", "--keep", "0", "--dir", str(directory)]) == 2
+
+
+def test_only_the_selected_members_must_be_safe_to_restore(nqd_env, tmp_path, capsys):
+    """A flake directory's `result -> /nix/store/...` link cannot be restored into
+    another directory; restoring only `flake.nix` from it was refused all the same (QA
+    pass). The selection is checked; the whole directory is still refused."""
+    flake = tmp_path / "flake"
+    flake.mkdir()
+    (flake / "flake.nix").write_text("{ outputs = _: { }; }\n")
+    (flake / "result").symlink_to("/nix/store/00000000000000000000000000000000-system")
+    assert main(["backup", "create", "--no-defaults", "--no-databases", "--path", str(flake),
+                 "--json"]) == 0
+    backup_id = json.loads(capsys.readouterr().out)["id"]
+    target = tmp_path / "out"
+    assert main(["backup", "restore", backup_id, "--to", str(target),
+                 "--only", str(flake / "flake.nix")]) == 0
+    assert (target / ("files" + str(flake)) / "flake.nix").read_text().startswith("{ outputs")
+    capsys.readouterr()
+    assert main(["backup", "restore", backup_id, "--to", str(tmp_path / "all")]) == 2
+    assert "points outside the target" in capsys.readouterr().err

@@ -132,15 +132,15 @@ def _check_pass(backup: StoredBackup, target: _Target, selectors: tuple[str, ...
     try:
         with tar:
             for info in tar:
+                if not _selected(info.name, selectors):
+                    continue  # never extracted: nothing to check (the hash covers it)
                 rel = target.relative(info.name)
                 reason = unsafe_reason(info, rel or info.name, target.to_given)
                 if reason:
                     raise UnsafeArchive(f"refusing to restore: member {info.name!r}: {reason}")
                 if rel is None:
-                    if _selected(info.name, selectors) and not info.isdir():
+                    if not info.isdir():
                         result.left_out.append(info.name)
-                    continue
-                if not _selected(info.name, selectors):
                     continue
                 matched = True
                 dest = target.path(rel)
