@@ -324,6 +324,20 @@ def test_simulated_bad_input_is_one_line(sim_proc: SimulatedNixOS, tmp_path: Pat
     no_to = sim.nqd("upgrade", "--flake", str(sim.flake))
     assert no_to.returncode == 2 and "--to" in no_to.stderr
     assert "Traceback" not in missing.stderr + bad.stderr + no_to.stderr
+    # QA pass: a release nqd knows nothing of was planned (exit 0), nan GiB raised.
+    unknown = sim.nqd("upgrade", "--to", "99.05", "--flake", str(sim.flake), "--dry-run")
+    assert unknown.returncode == 2 and "knows no upgrade to NixOS 99.05" in unknown.stderr
+    nan = sim.nqd("upgrade", "--to", "25.11", "--flake", str(sim.flake), "--dry-run",
+                  "--min-free", "nan")
+    assert nan.returncode == 2 and "--min-free" in nan.stderr
+    assert "Traceback" not in unknown.stderr + nan.stderr
+
+
+def test_simulated_dry_run_says_where_a_real_run_would_stop(sim_proc: SimulatedNixOS) -> None:
+    """Too little free space fails preflight: the dry run said so with a traceback."""
+    result = sim_proc.upgrade("--dry-run", "--min-free", "999999")
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert "a real run would stop here" in result.stdout and "free" in result.stdout
 
 
 def test_simulated_journal_is_json_in_the_state_dir(sim: SimulatedNixOS) -> None:

@@ -42,7 +42,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace, console: Console) -> int:
+    import math
+
     from nqd.errors import UsageError
+    from nqd.knowledge.loader import KnowledgeBase
     from nqd.releases import Release
     from nqd.runtime.upgrade import runner
     from nqd.runtime.upgrade.context import GIB, UpgradeOptions
@@ -51,9 +54,13 @@ def run(args: argparse.Namespace, console: Console) -> int:
         return runner.status(console, args.run)
     if not args.to:
         raise UsageError("nqd upgrade needs --to RELEASE (e.g. --to 25.11), or --status")
-    if args.min_free < 0:
-        raise UsageError("--min-free must not be negative")
+    if not math.isfinite(args.min_free) or args.min_free < 0:
+        raise UsageError("--min-free must be a number of GiB, 0 or more")
     target = Release.parse(args.to)
+    known = sorted({Release.parse(b) for _, b in KnowledgeBase.load().known_pairs()})
+    if target not in known:
+        raise UsageError(f"nqd knows no upgrade to NixOS {target} (it knows "
+                         f"{', '.join(str(r) for r in known)})")
     flake = runner.resolve_flake(args.flake, target)
     host, user = runner.resolve_names(flake, args.host, args.user)
     options = UpgradeOptions(

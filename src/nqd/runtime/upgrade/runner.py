@@ -238,7 +238,11 @@ def _dry_run(options: UpgradeOptions, key: str, existing: Journal | None, consol
     out.print(f"Journal: {journal.path}")
     for index, phase in enumerate(PHASES, 1):
         out.print(f"[{index}/{len(PHASES)}] {phase}")
-        PHASE_FUNCTIONS[phase](ctx)
+        try:
+            PHASE_FUNCTIONS[phase](ctx)
+        except PhaseFailed as exc:  # e.g. too little free space: the real run stops here
+            out.print(f"  a real run would stop here: {exc}")
+            return ExitCode.FINDINGS
     out.print("If verify finds a regression, rollback runs:")
     out.print("  $ sudo nixos-rebuild switch --rollback   (or nix-env --switch-generation N "
               "+ switch-to-configuration switch)")
