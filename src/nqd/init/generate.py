@@ -112,7 +112,10 @@ def generate(profile: Profile, out: Path, *, hardware_config: Path | None,
         existing = detect.installed_state_version(
             out / layout.host_dir(profile) / "configuration.nix")
         system_sv = existing or installed_state_version or profile.release
-        home_sv = system_sv
+        _check_state_version(system_sv, profile.release)
+        # Home Manager's home.stateVersion is an enum that starts at 18.09
+        # (modules/misc/version.nix, release-26.05 at 65258d5c).
+        home_sv = system_sv if _release_tuple(system_sv) >= (18, 9) else "18.09"
     hw_target = out / layout.hardware_path(profile)
     hw_bytes: bytes | None = None
     if not hw_target.exists() and hardware_config is not None:
@@ -121,6 +124,7 @@ def generate(profile: Profile, out: Path, *, hardware_config: Path | None,
         except OSError as exc:
             raise InputError(f"{hardware_config}: cannot read hardware configuration: "
                              f"{exc.strerror}") from None
+        _check_hardware_config(hardware_config, hw_bytes)
     has_hardware = hw_target.exists() or hw_bytes is not None
     stack = (stack_containers(profile)
              if profile.podman and profile.ai_stack.enable else [])
@@ -135,6 +139,46 @@ def generate(profile: Profile, out: Path, *, hardware_config: Path | None,
     new_state = writer.next_state(plan, state, changes, state_version=system_sv,
                                   home_state_version=home_sv)
     return Generation(profile, plan, changes, state, new_state)
+
+
+def _check_hardware_config(path: Path, data: bytes) -> None:
+    """The file copied in as hardware-configuration.nix must be a Nix file that parses: a
+    binary, an empty file or a syntax error would only fail the first build."""
+    from nqd.nix.parser import parse
+
+    problem = ("it is empty" if not data.strip() else
+               "it is a binary file" if b"\0" in data else None)
+    if problem is None:
+        try:
+            data.decode("utf-8")
+        except UnicodeDecodeError:
+            problem = "it is not UTF-8 text"
+        else:
+            parsed = parse(data)
+            if parsed.has_errors:
+                first = parsed.problems(1)[0]
+                problem = f"line {first.line}: {first.message}"
+    if problem is not None:
+        raise InputError(f"{path}: not a usable hardware-configuration.nix ({problem})")
+
+
+def _release_tuple(version: str) -> tuple[int, int]:
+    year, _, month = version.partition(".")
+    return int(year), int(month)
+
+
+def _check_state_version(state_version: str, release: str) -> None:
+    """An installed stateVersion nqd keeps must look like a NixOS release (17.09, 25.05:
+    YY.MM, older releases came out in March and September), and not be later than the
+    release being generated (the system would be older than its own state)."""
+    year, dot, month = state_version.partition(".")
+    if not (dot and len(year) == 2 and year.isdigit() and month in ("03", "05", "09", "11")):
+        raise InputError(f"the installed system.stateVersion {state_version!r} is not a "
+                         f"NixOS release (YY.MM, e.g. 25.05): fix it in /etc/nixos first")
+    if _release_tuple(state_version) > _release_tuple(release):
+        raise InputError(f"the installed system.stateVersion {state_version} is later than "
+                         f"NixOS {release}, the release asked for: generate for "
+                         f"{state_version} or later")
 
 
 def write(out: Path, generation: Generation) -> int:
