@@ -89,3 +89,34 @@ def test_duplicate_service_across_inputs(tmp_path: Path,
     unit.write_text("[Service]\nExecStart=/usr/bin/podman run --name db postgres:16\n")
     assert main(["containers", "import", str(compose), str(unit)]) == 2
     assert "already defined" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(("ports", "expected"), [
+    ('["127.0.0.1:99999:6379"]', "port 99999 is out of range"),
+    ('["0:6379"]', "port 0 is out of range"),
+    ("[{target: 70000, published: 8080}]", "port 70000 is out of range"),
+])
+def test_a_port_out_of_range_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                        ports: str, expected: str) -> None:
+    """QA pass: port 99999 was written into the module."""
+    compose = tmp_path / "c.yml"
+    compose.write_text(f"services:\n  a:\n    image: redis:7.2\n    ports: {ports}\n")
+    assert main(["containers", "import", str(compose)]) == 2
+    assert expected in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(("args", "expected"), [
+    (["--user", "root"], "dedicated account"),
+    (["--user", "nobody"], "dedicated account"),
+    (["--user", "svc", "--uid", "99999999"], "out of range (1000-59999"),
+    (["--user", "svc", "--uid", "0"], "out of range (1000-59999"),
+])
+def test_the_containers_account_must_be_a_regular_user(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], args: list[str],
+        expected: str) -> None:
+    """QA pass: --user root made users.users.root.uid = 2000; --uid 99999999 a subuid
+    range start beyond 2^32."""
+    compose = tmp_path / "c.yml"
+    compose.write_text("services:\n  a:\n    image: redis:7.2\n")
+    assert main(["containers", "import", str(compose), *args]) == 2
+    assert expected in capsys.readouterr().err

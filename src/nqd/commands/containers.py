@@ -65,8 +65,12 @@ def _import(args: argparse.Namespace, console: Console) -> int:
 
     if args.user is None and args.uid != 2000:
         raise UsageError("--uid needs --user")
-    if not 1 <= args.uid < 2**31:
-        raise UsageError(f"--uid {args.uid} is out of range")
+    if args.user in ("root", "nobody"):
+        raise UsageError(f"--user {args.user}: name a dedicated account for the "
+                         f"containers; nqd creates it with a fixed uid")
+    if not 1000 <= args.uid <= 59999:  # a regular user's uid; its subuid range must fit
+        raise UsageError(f"--uid {args.uid} is out of range (1000-59999: a regular user, "
+                         f"whose subuid/subgid range nqd derives from the uid)")
     for option in ("data_root", "secrets_dir"):
         value = getattr(args, option)
         if value is not None and not value.is_absolute():
