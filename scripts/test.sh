@@ -2,7 +2,7 @@
 # Set up everything the test suite needs on a fresh Debian machine and run it.
 #   - Debian packages (as root, via apt-get): nix-bin (reference parser `nix-instantiate
 #     --parse`), PostgreSQL and Redis servers (started by the tests themselves on free
-#     ports in temporary directories), zstd, git.
+#     ports in temporary directories), zstd, git, tzdata (time zone names `init` checks).
 #   - A virtualenv in .venv with nqd and its test extras.
 #   - The official SARIF 2.1.0 JSON schema, from the npm registry, for the SARIF test.
 set -euo pipefail
@@ -14,6 +14,7 @@ ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need_apt+=(postgresql)
 command -v redis-server >/dev/null || need_apt+=(redis-server)
 command -v zstd >/dev/null || need_apt+=(zstd)
 command -v git >/dev/null || need_apt+=(git)
+[ -d /usr/share/zoneinfo ] || need_apt+=(tzdata)
 if [ ${#need_apt[@]} -gt 0 ]; then
   if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null; then
     export DEBIAN_FRONTEND=noninteractive

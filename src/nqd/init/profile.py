@@ -108,17 +108,44 @@ DEFAULT_PYTHON_PACKAGES = (
     "sentence-transformers", "langchain", "jupyterlab",
 )
 
+def _login(value: Any) -> str | None:
+    """A normal user's login name: not one of the system's own accounts."""
+    problem = _string(_USERNAME, "a login name (lowercase, digits, '_', '-')")(value)
+    if problem is None and value in _SYSTEM_ACCOUNTS:
+        return f"{value!r} is a system account; name the person who logs in"
+    return problem
+
+
+_SYSTEM_ACCOUNTS = frozenset({"root", "nobody", "messagebus", "systemd-network", "sshd",
+                              "nixbld", "polkituser", "daemon"})
+
+
+def _timezone(value: Any) -> str | None:
+    """A name from the tz database; checked against this machine's copy when it has one
+    (NixOS builds with its own tzdata)."""
+    problem = _string(_TIMEZONE, "a time zone such as Europe/Berlin")(value)
+    if problem is not None:
+        return problem
+    import zoneinfo
+
+    try:
+        known = zoneinfo.available_timezones()
+    except Exception:  # no tz database here: the pattern is all that can be checked
+        return None
+    if known and value not in known:
+        return f"expected a time zone such as Europe/Berlin; {value!r} is not in the tz database"
+    return None
+
+
 FIELDS: dict[str, Field] = {
     "release": Field(_choice(RELEASES), "26.05", "NixOS release to generate for"),
     "hostname": Field(_string(_HOSTNAME, "a host name (letters, digits, '-')"), "nixos",
                       "networking.hostName"),
     "platform": Field(_choice(PLATFORMS), "x86_64-linux", "nixpkgs.hostPlatform"),
-    "timezone": Field(_string(_TIMEZONE, "a time zone such as Europe/Berlin"), "UTC",
-                      "time.timeZone"),
+    "timezone": Field(_timezone, "UTC", "time.timeZone"),
     "locale": Field(_string(_LOCALE, "a UTF-8 locale such as en_US.UTF-8"), "en_US.UTF-8",
                     "i18n.defaultLocale"),
-    "user.name": Field(_string(_USERNAME, "a login name (lowercase, digits, '_', '-')"),
-                       "nixos", "login name"),
+    "user.name": Field(_login, "nixos", "login name"),
     "user.full_name": Field(_string(), "", "users.users.<name>.description"),
     "user.shell": Field(_choice(SHELLS), "bash", "login shell"),
     "user.uid": Field(_uid, 1000, "static uid (rootless containers need one)"),
