@@ -100,7 +100,7 @@ class BackupConfig:
     include_defaults: bool = True
     paths: tuple[Path, ...] = ()
     excludes: tuple[str, ...] = ()
-    container_data: tuple[Path, ...] = ()
+    container_data: tuple[Path, ...] | None = None  # None: the default list; () : none
     compression: str = "zstd"
     level: int | None = None
     postgresql: PostgresBackup | None = None
@@ -258,7 +258,8 @@ def _backup(t: _Table) -> BackupConfig:
         include_defaults=t.boolean("include_defaults", True),
         paths=tuple(t.path_list("paths")),
         excludes=tuple(t.string_list("excludes")),
-        container_data=tuple(t.path_list("container_data")),
+        container_data=(tuple(t.path_list("container_data")) if t.has("container_data")
+                        else None),
         compression=compression,
         level=t.integer("level"),
         postgresql=_pg_backup(pg_t) if pg_t else None,

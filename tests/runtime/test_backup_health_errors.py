@@ -136,3 +136,17 @@ def test_query_checks_inherit_the_health_connection(nqd_env):
     assert (second.conn.port, second.conn.user) == (7000, "mcp")
     assert cfg.health.pg_extensions == ("vector",)
     assert cfg.backup.postgresql is None  # health settings never turn on a dump
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("", ["volumes", "ai-optimizer"]),  # the defaults
+    ('[backup]\ncontainer_data = ["/srv/data"]\n', ["data"]),
+    ("[backup]\ncontainer_data = []\n", []),  # QA pass: the empty list kept the defaults
+])
+def test_container_data_replaces_the_default_list(nqd_env, text, expected):
+    from nqd.runtime.backup.sources import default_sources
+
+    nqd_env.write_config(text)
+    config = load_config(nqd_env.config_file)
+    chosen = default_sources(config.flake_dir, config.backup)
+    assert [s.path.name for s in chosen if s.label == "container-data"] == expected

@@ -57,7 +57,7 @@ def default_sources(flake_dir: Path, config: BackupConfig) -> list[Source]:
         Source(paths.state_dir(), "nqd-state"),
         Source(xdg_config / "sops" / "age" / "keys.txt", "age-key"),
     ]
-    containers = config.container_data or (
+    containers = config.container_data if config.container_data is not None else (
         home / ".local" / "share" / "containers" / "storage" / "volumes",
         home / ".local" / "share" / "ai-optimizer",
     )
