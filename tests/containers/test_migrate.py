@@ -198,3 +198,12 @@ def test_mismatch_is_reported(source: pg_fixture.PgCluster, pg_scratch: pg_fixtu
                         "public.documents": "content checksum differs"}
     text = "\n".join(report.lines())
     assert "MISMATCH mcp.kb.edges" in text and "2 of" in text
+
+
+def test_runs_in_the_same_second_get_their_own_dump_directory(tmp_path: Path) -> None:
+    """QA pass: the default work directory was named after the second only."""
+    from nqd.commands.containers import new_work_dir
+
+    first, second = new_work_dir(tmp_path / "m"), new_work_dir(tmp_path / "m")
+    assert first != second and first.is_dir() and second.is_dir()
+    assert (first.stat().st_mode & 0o777) == 0o700

@@ -109,11 +109,7 @@ def _migrate(args: argparse.Namespace, console: Console) -> int:
     from nqd.paths import state_dir
     from nqd.runtime.host import LocalHost
 
-    work_dir = args.work_dir
-    if work_dir is None:
-        import time
-
-        work_dir = state_dir() / "migrate-db" / time.strftime("%Y%m%dT%H%M%S")
+    work_dir = args.work_dir or new_work_dir(state_dir() / "migrate-db")
     try:
         report = migrate(LocalHost(), args.from_dsn, args.to_dsn, work_dir,
                          bin_dir=args.bin_dir, progress=console.info)
@@ -128,3 +124,13 @@ def _migrate(args: argparse.Namespace, console: Console) -> int:
         for line in report.lines():
             console.print(line)
     return ExitCode.OK if report.ok else ExitCode.FINDINGS
+
+
+def new_work_dir(base: Path) -> Path:
+    """A fresh directory for one run's dump, named after its start: two runs in the same
+    second get two directories (they shared one)."""
+    import tempfile
+    import time
+
+    base.mkdir(parents=True, exist_ok=True, mode=0o700)
+    return Path(tempfile.mkdtemp(prefix=time.strftime("%Y%m%dT%H%M%S-"), dir=base))
