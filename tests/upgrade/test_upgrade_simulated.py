@@ -331,6 +331,16 @@ def test_simulated_bad_input_is_one_line(sim_proc: SimulatedNixOS, tmp_path: Pat
                   "--min-free", "nan")
     assert nan.returncode == 2 and "--min-free" in nan.stderr
     assert "Traceback" not in unknown.stderr + nan.stderr
+    hostname = tmp_path / "hostname"
+    hostname.write_text("ws\n")
+    a_file = sim.nqd("upgrade", "--to", "25.11", "--flake", str(hostname), "--dry-run")
+    assert a_file.returncode == 2 and "is a file, not a flake directory" in a_file.stderr
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    (broken / "flake.nix").write_text("{ outputs = { self }: {\n  nixosConfigurations = ;\n}")
+    syntax = sim.nqd("upgrade", "--to", "25.11", "--flake", str(broken), "--dry-run")
+    assert syntax.returncode == 2 and "flake.nix:" in syntax.stderr
+    assert "syntax error" in syntax.stderr and "names no nixosConfigurations" not in syntax.stderr
 
 
 def test_simulated_dry_run_says_where_a_real_run_would_stop(sim_proc: SimulatedNixOS) -> None:

@@ -17,6 +17,7 @@ from nqd.analysis.flake_bump import flake_file
 from nqd.analysis.flake_outputs import flake_outputs
 from nqd.console import Console
 from nqd.errors import ExitCode, InputError, NqdError, UsageError
+from nqd.nix.parser import parse
 from nqd.releases import Release
 from nqd.runtime.host import DryRunHost, Host, LocalHost
 from nqd.runtime.upgrade import report as report_module
@@ -44,6 +45,8 @@ from nqd.runtime.upgrade.rollback import RollbackFailed, plan_for, roll_back
 
 def resolve_flake(path: str, target: Release) -> Path:
     flake = Path(path).expanduser().resolve()
+    if flake.is_file() and flake.name != "flake.nix":
+        raise InputError(f"--flake {flake} is a file, not a flake directory or its flake.nix")
     if not flake_file(flake).is_file():
         raise InputError(
             f"no flake.nix at {flake}: nqd upgrade drives flake-based systems. Without a "
@@ -57,9 +60,15 @@ def resolve_flake(path: str, target: Release) -> Path:
 def resolve_names(flake: Path, host: str | None, user: str | None) -> tuple[str, str | None]:
     """The nixosConfigurations name and the standalone Home Manager user (None if none)."""
     try:
-        outputs = flake_outputs(flake_file(flake).read_bytes())
+        source = flake_file(flake).read_bytes()
     except OSError as exc:
         raise InputError(f"cannot read {flake_file(flake)}: {exc.strerror or exc}") from exc
+    parsed = parse(source)
+    if parsed.has_errors:
+        problem = parsed.problems(1)[0]
+        raise InputError(f"{flake_file(flake)}:{problem.line}:{problem.column}: "
+                         f"{problem.message}")
+    outputs = flake_outputs(source)
     if host is None:
         host = _pick(outputs.nixos, socket.gethostname(), "nixosConfigurations", "--host")
         if host is None:
