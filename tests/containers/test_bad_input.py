@@ -120,3 +120,14 @@ def test_the_containers_account_must_be_a_regular_user(
     compose.write_text("services:\n  a:\n    image: redis:7.2\n")
     assert main(["containers", "import", str(compose), *args]) == 2
     assert expected in capsys.readouterr().err
+
+
+def test_the_output_is_never_one_of_the_inputs(tmp_path: Path,
+                                               capsys: pytest.CaptureFixture[str]) -> None:
+    """QA pass: `-o compose.yml --force` replaced the compose file with the module."""
+    compose = tmp_path / "c.yml"
+    text = "services:\n  a:\n    image: redis:7.2\n"
+    compose.write_text(text)
+    assert main(["containers", "import", str(compose), "-o", str(compose), "--force"]) == 2
+    assert "is one of the inputs" in capsys.readouterr().err
+    assert compose.read_text() == text

@@ -77,6 +77,9 @@ def _import(args: argparse.Namespace, console: Console) -> int:
             raise UsageError(f"--{option.replace('_', '-')} must be an absolute path")
     if args.output is not None and args.output.exists() and not args.force:
         raise UsageError(f"{args.output} exists: pass --force to overwrite it")
+    if args.output is not None and any(
+            args.output.exists() and f.exists() and args.output.samefile(f) for f in args.files):
+        raise UsageError(f"{args.output} is one of the inputs: the module would replace it")
     stack = read_inputs(args.files)
     options = ImportOptions(user=args.user, uid=args.uid, data_root=args.data_root,
                             secrets_dir=args.secrets_dir,
