@@ -310,6 +310,8 @@ def test_simulated_status_shows_the_run(sim: SimulatedNixOS) -> None:
     assert re.search(r"build\s+failed", status.stdout)
     assert re.search(r"bump\s+done", status.stdout)
     assert re.search(r"switch\s+pending", status.stdout)
+    bogus = sim.nqd("upgrade", "--status", "--run", "bogus")  # QA pass: "no upgrade has run"
+    assert bogus.returncode == 2 and "no upgrade run 'bogus' (runs: " in bogus.stderr
 
 
 def test_simulated_bad_input_is_one_line(sim_proc: SimulatedNixOS, tmp_path: Path) -> None:

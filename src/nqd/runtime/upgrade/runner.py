@@ -270,6 +270,10 @@ def latest_journal(key: str | None = None) -> Journal | None:
 
 def status(console: Console, key: str | None = None) -> int:
     journal = latest_journal(key)
+    if journal is None and key is not None:
+        known = [j.key for j in all_journals()]
+        raise InputError(f"no upgrade run {key!r}" + (
+            f" (runs: {', '.join(known[:5])})" if known else " (no run recorded yet)"))
     if journal is None:
         console.print("No upgrade has run on this machine (no journal in "
                       f"{journal_path('x').parent.parent}).")
