@@ -130,3 +130,16 @@ def test_files_without_option_modules_are_not_parsed() -> None:
 )
 def test_dotted_paths(names: list[str], expected: str) -> None:
     assert dotted(names) == expected
+
+
+def test_a_file_that_does_not_parse_is_reported_not_silently_empty() -> None:
+    """QA pass: an unparsable rename.nix gave an extraction with no changes, exit 0, no
+    word; an empty result must not look like a release without renames."""
+    from nqd.knowledge.extract.aliases import extract_aliases
+
+    broken = b'{ lib, ... }: {\n  imports = [ (lib.mkRemovedOptionModule [ "a" ] "x") ;\n}\n'
+    facts, skipped = extract_options(broken, "nixos/modules/rename.nix")
+    assert facts == [] and [s.line for s in skipped] == [2]
+    assert "does not parse" in skipped[0].reason
+    facts2, skipped2 = extract_aliases(b"self: super: {\n  a = ;\n}\n", "aliases.nix")
+    assert facts2 == [] and "does not parse" in skipped2[0].reason

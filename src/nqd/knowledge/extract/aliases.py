@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
-from nqd.knowledge.extract.options import Skipped
+from nqd.knowledge.extract.options import Skipped, unparsable
 from nqd.nix.parser import Node, column_of, parse
 from nqd.nix.syntax import (
     application,
@@ -57,6 +57,8 @@ def extract_aliases(
 ) -> tuple[list[PackageFact], list[Skipped]]:
     """Alias facts of one aliases file; `prefix` (e.g. `python3Packages.`) names the set."""
     parsed = parse(source)
+    if parsed.has_errors:
+        return [], [unparsable(parsed, path)]
     table = _alias_set(parsed.root)
     facts: list[PackageFact] = []
     skipped: list[Skipped] = []

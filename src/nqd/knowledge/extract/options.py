@@ -20,7 +20,7 @@ from nqd.knowledge.extract.evaluate import (
     Thunk,
     Unresolved,
 )
-from nqd.nix.parser import Node, column_of, parse
+from nqd.nix.parser import Node, ParsedFile, column_of, parse
 from nqd.nix.syntax import application, function_name, parameters, strip_parens, text
 
 # Path roots under which a two-component removed path is a whole module, not one option.
@@ -76,9 +76,19 @@ def extract_options(source: bytes, path: str) -> tuple[list[OptionFact], list[Sk
     if b"OptionModule" not in source:
         return [], []
     parsed = parse(source)
+    if parsed.has_errors:
+        return [], [unparsable(parsed, path)]
     collector = _Collector(source, path)
     collector.visit(parsed.root)
     return collector.finish()
+
+
+def unparsable(parsed: ParsedFile, path: str) -> Skipped:
+    """A source file that does not parse: nothing is taken from it, and the report says so
+    (an extraction with no changes must not look like a release without any)."""
+    problem = parsed.problems(1)[0]
+    return Skipped(path, problem.line, f"file does not parse ({problem.message}): nothing "
+                                       f"extracted from it")
 
 
 class _Collector:
