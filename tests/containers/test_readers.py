@@ -86,6 +86,21 @@ ReadOnly=true
     assert svc.extra_options == ["--cap-add=CHOWN", "--cap-add=SETUID", "--read-only"]
 
 
+def test_quadlet_volume_units_are_named_volumes(tmp_path: Path) -> None:
+    """`Volume=data.volume:/var/lib/x` names Quadlet's volume unit (QA pass: it became a
+    directory called `data.volume`)."""
+    stack = _unit(tmp_path, "db.container", """
+[Container]
+Image=docker.io/library/postgres:16
+Volume=data.volume:/var/lib/postgresql/data
+Volume=/srv/dumps:/dumps:ro
+""")
+    volumes = stack.services["db"].volumes
+    assert [(v.kind.value, v.source) for v in volumes] == [("named", "systemd-data"),
+                                                           ("bind", "/srv/dumps")]
+    assert stack.named_volumes == {"systemd-data"}
+
+
 @pytest.mark.parametrize(("text", "ip", "host", "container", "proto"), [
     ("8000", None, None, "8000", "tcp"),
     ("8000:80", None, "8000", "80", "tcp"),

@@ -450,6 +450,10 @@ def _volume(text: str, stack: Stack) -> Volume:
     options = tuple(o for o in ",".join(parts[2:]).split(",") if o)
     if source.startswith(("/", "%", ".", "~")):  # a host path (maybe with a specifier)
         return Volume(VolumeKind.BIND, target, source, options)
+    # Quadlet: `data.volume` names the volume unit data.volume, whose podman volume is
+    # `systemd-data` unless it sets VolumeName= (podman-systemd.unit(5)), as networks are.
+    if source.endswith(".volume") and len(source) > len(".volume"):
+        source = "systemd-" + source.removesuffix(".volume")
     stack.named_volumes.add(source)
     return Volume(VolumeKind.NAMED, target, source, options)
 
