@@ -131,3 +131,13 @@ def test_the_output_is_never_one_of_the_inputs(tmp_path: Path,
     assert main(["containers", "import", str(compose), "-o", str(compose), "--force"]) == 2
     assert "is one of the inputs" in capsys.readouterr().err
     assert compose.read_text() == text
+
+
+def test_a_dependency_on_a_service_not_imported_is_said_on_stderr(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """QA pass: only a comment inside the module said the dependency was dropped."""
+    compose = tmp_path / "c.yml"
+    compose.write_text("services:\n  app:\n    image: ghcr.io/x/app:1\n    depends_on: [db]\n")
+    assert main(["containers", "import", str(compose)]) == 0
+    err = capsys.readouterr().err
+    assert "app depends on 'db', which is not among the inputs" in err

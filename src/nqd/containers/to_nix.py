@@ -144,6 +144,8 @@ def _container(svc: Service, stack: Stack, options: ImportOptions, warnings: lis
             deps.append(dep)
         else:
             notes.append(f"depends on {dep!r}, which is not among the inputs: dropped")
+            warnings.append(f"{svc.name} depends on {dep!r}, which is not among the inputs: "
+                            f"the dependency is dropped (import that service too)")
     return container_attrs(svc, options, env_files=env_files, depends_on=deps), notes
 
 
