@@ -141,8 +141,10 @@ def _ai_stack(profile: Profile) -> NixModule:
     dirs = sorted({v.split(":", 1)[0] for c in containers for v in c.volumes})
     if any(c.secret_env for c in containers) and not profile.sops:
         dirs.append(f"{STATE_DIR}/secrets")
+    # Data and secrets only for the containers' user, as `containers import` makes them
+    # (group `users` holds every normal user on NixOS).
     rules = [f"d {STATE_DIR} 0750 {profile.user} users - -"] + [
-        f"d {d} 0750 {profile.user} users - -" for d in dirs]
+        f"d {d} 0700 {profile.user} users - -" for d in dirs]
     entries: list[Entry] = [
         (opt("virtualisation.oci-containers.backend"), "podman"),
         (Comment("Rootless containers with sdnotify = \"healthy\" need lingering and a "

@@ -8,13 +8,13 @@
   users.users.alice.uid = 1000;
   systemd.tmpfiles.rules = [
     "d /var/lib/ai-stack 0750 alice users - -"
-    "d /var/lib/ai-stack/models 0750 alice users - -"
-    "d /var/lib/ai-stack/ollama 0750 alice users - -"
-    "d /var/lib/ai-stack/open-webui 0750 alice users - -"
-    "d /var/lib/ai-stack/postgres 0750 alice users - -"
-    "d /var/lib/ai-stack/qdrant 0750 alice users - -"
-    "d /var/lib/ai-stack/redis 0750 alice users - -"
-    "d /var/lib/ai-stack/secrets 0750 alice users - -"
+    "d /var/lib/ai-stack/models 0700 alice users - -"
+    "d /var/lib/ai-stack/ollama 0700 alice users - -"
+    "d /var/lib/ai-stack/open-webui 0700 alice users - -"
+    "d /var/lib/ai-stack/postgres 0700 alice users - -"
+    "d /var/lib/ai-stack/qdrant 0700 alice users - -"
+    "d /var/lib/ai-stack/redis 0700 alice users - -"
+    "d /var/lib/ai-stack/secrets 0700 alice users - -"
   ];
   virtualisation.oci-containers.containers = {
     llama-cpp = {

@@ -8,9 +8,9 @@
   users.users.bob.uid = 1000;
   systemd.tmpfiles.rules = [
     "d /var/lib/ai-stack 0750 bob users - -"
-    "d /var/lib/ai-stack/ollama 0750 bob users - -"
-    "d /var/lib/ai-stack/postgres 0750 bob users - -"
-    "d /var/lib/ai-stack/redis 0750 bob users - -"
+    "d /var/lib/ai-stack/ollama 0700 bob users - -"
+    "d /var/lib/ai-stack/postgres 0700 bob users - -"
+    "d /var/lib/ai-stack/redis 0700 bob users - -"
   ];
   sops.secrets = {
     "ai-stack/postgres.env" = {
