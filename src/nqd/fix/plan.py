@@ -26,6 +26,7 @@ from nqd.fix.base import FileContext, Fix, Outcome, Refusal
 from nqd.fix.codemods import CODEMODS
 from nqd.fix.duplicates import duplicate_paths
 from nqd.fix.prune import prune_emptied_sets
+from nqd.fix.text import past_double_blank
 from nqd.knowledge.loader import KnowledgeBase
 from nqd.model.types import Diagnostic, Span
 from nqd.nix.edits import Edit, OverlappingEdits, apply_edits
@@ -232,19 +233,12 @@ def tidy_deletions(source: bytes, edits: Sequence[Edit]) -> list[Edit]:
     tidied = []
     for edit in merged:
         start, end = edit.start, edit.end
-        next_end = source.find(b"\n", end)  # the line after the deleted lines
         whole_lines = (start == 0 or source[start - 1] == 0x0A) and source[end - 1] == 0x0A
-        if whole_lines and next_end != -1 and start >= 2 \
-                and _blank(source, end, next_end) \
-                and _blank(source, source.rfind(b"\n", 0, start - 1) + 1, start) \
-                and not any(end <= other.start <= next_end + 1 for other in others):
-            edit = replace(edit, end=next_end + 1)
+        stop = past_double_blank(source, start, end) if whole_lines else end
+        if stop > end and not any(end <= other.start <= stop for other in others):
+            edit = replace(edit, end=stop)
         tidied.append(edit)
     return [*others, *tidied]
-
-
-def _blank(source: bytes, start: int, end: int) -> bool:
-    return not source[start:end].strip()
 
 
 def _collides(fix: Fix, chosen: list[Fix]) -> bool:

@@ -22,6 +22,7 @@ from nqd.fix.text import (
     line_end,
     line_start,
     node_text,
+    past_double_blank,
     rest_is_blank_or_comment,
     shift_lines,
 )
@@ -314,17 +315,7 @@ def removal_span(source: bytes, binding: Node) -> tuple[Span, list[str], str]:
     last = line_end(source, end)
     trailing = source[end:last].decode("utf-8", "replace").strip()
     stop = min(last + 1, len(source))
-    if _blank_line_before(source, first) and stop < len(source) \
-            and source[stop:line_end(source, stop)].strip() == b"":
-        stop = min(line_end(source, stop) + 1, len(source))  # no double blank line left
-    return (first, stop), comments, trailing
-
-
-def _blank_line_before(source: bytes, start: int) -> bool:
-    if start < 2:
-        return False
-    previous = line_start(source, start - 1)
-    return source[previous:start - 1].strip() == b""
+    return (first, past_double_blank(source, first, stop)), comments, trailing
 
 
 def _emptied_holder(binding: Node, scope: Node) -> Node | None:

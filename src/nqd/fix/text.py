@@ -25,6 +25,17 @@ def rest_is_blank_or_comment(source: bytes, pos: int) -> bool:
     return rest == "" or rest.startswith("#")
 
 
+def past_double_blank(source: bytes, first: int, stop: int) -> int:
+    """Where deleting the whole lines [first, stop) should end: past the blank line at
+    `stop` too when a blank line also precedes `first`, so that no two are left together."""
+    if first < 2 or stop >= len(source):
+        return stop
+    if source[line_start(source, first - 1):first].strip() or \
+            source[stop:line_end(source, stop)].strip():
+        return stop
+    return min(line_end(source, stop) + 1, len(source))
+
+
 def is_comment_line(source: bytes, start: int) -> bool:
     text = source[start:line_end(source, start)].decode("utf-8", "replace").strip()
     return text.startswith("#")

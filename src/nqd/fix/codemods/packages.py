@@ -15,6 +15,7 @@ import re
 
 from nqd.analysis.findings import Finding
 from nqd.fix.base import FileContext, Fix, Outcome, Refusal
+from nqd.fix.text import indentation, line_end, line_start
 from nqd.model.references import PACKAGE_METHODS, bound_names
 from nqd.model.types import PackageRef
 from nqd.nix import emit, syntax
@@ -113,11 +114,8 @@ def _element_span(source: bytes, node: Node) -> tuple[int, int]:
     """What to delete to drop a list element: its line when it is alone on it, else the
     element and the blanks after it."""
     start, end = node.start_byte, node.end_byte
-    line_start = source.rfind(b"\n", 0, start) + 1
-    line_end = source.find(b"\n", end)
-    line_end = len(source) if line_end == -1 else line_end
-    if not source[line_start:start].strip() and not source[end:line_end].strip():
-        return line_start, min(line_end + 1, len(source))
+    if indentation(source, start) is not None and not source[end:line_end(source, end)].strip():
+        return line_start(source, start), min(line_end(source, end) + 1, len(source))
     while end < len(source) and source[end] in b" \t":
         end += 1
     return start, end
