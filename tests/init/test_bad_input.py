@@ -14,8 +14,8 @@ PROFILE = PROFILES / "headless_minimal.toml"
 
 
 @pytest.mark.parametrize(("content", "reason"), [
-    (b"", "it is empty"),
-    (b"\x7fELF\x00\x01", "it is a binary file"),
+    (b"", "(empty file)"),
+    (b"\x7fELF\x00\x01", "(binary file (contains NUL bytes))"),
     (b"{ config, ... }: {\n  boot.loader = ;\n}\n", "line 2: syntax error"),
 ])
 def test_a_hardware_configuration_that_would_not_build_is_refused(

@@ -119,12 +119,7 @@ def generate(profile: Profile, out: Path, *, hardware_config: Path | None,
     hw_target = out / layout.hardware_path(profile)
     hw_bytes: bytes | None = None
     if not hw_target.exists() and hardware_config is not None:
-        try:
-            hw_bytes = hardware_config.read_bytes()
-        except OSError as exc:
-            raise InputError(f"{hardware_config}: cannot read hardware configuration: "
-                             f"{exc.strerror}") from None
-        _check_hardware_config(hardware_config, hw_bytes)
+        hw_bytes = _hardware_config(hardware_config)
     has_hardware = hw_target.exists() or hw_bytes is not None
     stack = (stack_containers(profile)
              if profile.podman and profile.ai_stack.enable else [])
@@ -141,25 +136,23 @@ def generate(profile: Profile, out: Path, *, hardware_config: Path | None,
     return Generation(profile, plan, changes, state, new_state)
 
 
-def _check_hardware_config(path: Path, data: bytes) -> None:
-    """The file copied in as hardware-configuration.nix must be a Nix file that parses: a
-    binary, an empty file or a syntax error would only fail the first build."""
+def _hardware_config(path: Path) -> bytes:
+    """The file to copy in as hardware-configuration.nix: one `check` could analyse (not
+    binary, empty, too large or unreadable) and that parses; anything else would only fail
+    the first build."""
+    from nqd.model.files import read_source
     from nqd.nix.parser import parse
 
-    problem = ("it is empty" if not data.strip() else
-               "it is a binary file" if b"\0" in data else None)
-    if problem is None:
-        try:
-            data.decode("utf-8")
-        except UnicodeDecodeError:
-            problem = "it is not UTF-8 text"
-        else:
-            parsed = parse(data)
-            if parsed.has_errors:
-                first = parsed.problems(1)[0]
-                problem = f"line {first.line}: {first.message}"
-    if problem is not None:
-        raise InputError(f"{path}: not a usable hardware-configuration.nix ({problem})")
+    source, problem = read_source(path)
+    if source is None:
+        reason = problem.message.removesuffix(", skipped") if problem else "unreadable"
+        raise InputError(f"{path}: not a usable hardware-configuration.nix ({reason})")
+    parsed = parse(source.source)
+    if parsed.has_errors:
+        first = parsed.problems(1)[0]
+        raise InputError(f"{path}: not a usable hardware-configuration.nix (line "
+                         f"{first.line}: {first.message})")
+    return source.source
 
 
 def _release_tuple(version: str) -> tuple[int, int]:
