@@ -6,14 +6,13 @@ two runs, as a field test saw on a flake without flake.lock)."""
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from nqd.analysis.releases import running_nixos
 from nqd.fix.plan import FixPlan
-from nqd.fix.undo import runs
+from nqd.fix.undo import runs, sha256
 
 PIN_RULES = frozenset({"NQD401", "NQD403"})  # flake inputs; fetchTarball/fetchGit/channel
 
@@ -71,7 +70,8 @@ def _under(path: Path, roots: list[Path]) -> bool:
 
 
 def _digest(path: Path) -> str | None:
+    """The file's sha256 as the run manifests record it (`undo.sha256`); None if absent."""
     try:
-        return hashlib.sha256(path.read_bytes()).hexdigest()
+        return sha256(path.read_bytes())
     except OSError:
         return None
