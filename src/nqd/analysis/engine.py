@@ -129,28 +129,12 @@ def run_check(
     discovered = discover(list(paths))  # once: release detection and the model share it
     pins, pin_problems = read_pins(paths)
     if from_release is None:
-        flakes = _flakes_model(discovered[0])
-        try:
-            detected = detect_release(flakes, pins=pins,
-                                      pinning_files=lambda: _pinning_model(discovered[0]))
-        except UsageError as exc:  # a pin file that could not be read may be why
-            unread = [*pin_problems, *(d for d in flakes.diagnostics if d.code == "bad-lock")]
-            if not unread:
-                raise
-            why = "; ".join(f"{d.path}: {d.message}" for d in unread)
-            raise UsageError(f"{exc} (could not read: {why})") from None
+        detected = _detected(discovered[0], pins, pin_problems)
     else:
         detected = DetectedRelease(from_release, "--from")
     if detected.target is not None and to_release is None \
             and not _knows(kb, detected.release, detected.target):
-        # flake.lock is older than any release nqd knows (still 24.11 while the inputs say
-        # 25.05 or, after a fix, 25.11): the upgrade runs from the oldest release nqd knows,
-        # so that a second `fix` finishes it instead of starting the next one.
-        oldest = min((Release.parse(a) for a, _ in kb.known_pairs()), default=detected.target)
-        start = max(oldest, detected.release)
-        note = f"{detected.source}; nqd knows nothing before {start}"
-        detected = DetectedRelease(start, note, target=detected.target) \
-            if start < detected.target else DetectedRelease(detected.target, note)
+        detected = _from_oldest_known(kb, detected)
     source = detected.release
     target = to_release or detected.target or source.next()
     if target <= source:
@@ -192,6 +176,33 @@ def run_check(
         model=model,
         rules=tuple(rule for module in modules for rule in module.RULES),
     )
+
+
+def _detected(files: Sequence[Path], pins: list[PinnedSource],
+              pin_problems: list[Diagnostic]) -> DetectedRelease:
+    """The release the configuration pins; when none can be told, the error also names the
+    pin and lock files that could not be read (they may be why)."""
+    flakes = _flakes_model(files)
+    try:
+        return detect_release(flakes, pins=pins, pinning_files=lambda: _pinning_model(files))
+    except UsageError as exc:
+        unread = [*pin_problems, *(d for d in flakes.diagnostics if d.code == "bad-lock")]
+        if not unread:
+            raise
+        why = "; ".join(f"{d.path}: {d.message}" for d in unread)
+        raise UsageError(f"{exc} (could not read: {why})") from None
+
+
+def _from_oldest_known(kb: KnowledgeBase, detected: DetectedRelease) -> DetectedRelease:
+    """flake.lock is older than any release nqd knows (still 24.11 while the inputs say
+    25.05 or, after a fix, 25.11): the upgrade runs from the oldest release nqd knows, so
+    that a second `fix` finishes it instead of starting the next one."""
+    assert detected.target is not None
+    oldest = min((Release.parse(a) for a, _ in kb.known_pairs()), default=detected.target)
+    start = max(oldest, detected.release)
+    note = f"{detected.source}; nqd knows nothing before {start}"
+    return DetectedRelease(start, note, target=detected.target) \
+        if start < detected.target else DetectedRelease(detected.target, note)
 
 
 def _nothing_analysed(paths: Sequence[Path], diagnostics: Sequence[Diagnostic]) -> str:
