@@ -92,9 +92,9 @@ def test_duplicate_service_across_inputs(tmp_path: Path,
 
 
 @pytest.mark.parametrize(("ports", "expected"), [
-    ('["127.0.0.1:99999:6379"]', "port 99999 is out of range"),
-    ('["0:6379"]', "port 0 is out of range"),
-    ("[{target: 70000, published: 8080}]", "port 70000 is out of range"),
+    ('["127.0.0.1:99999:6379"]', "port '99999' is not a port number (1-65535)"),
+    ('["0:6379"]', "port '0' is not a port number (1-65535)"),
+    ("[{target: 70000, published: 8080}]", "port '70000' is not a port number (1-65535)"),
 ])
 def test_a_port_out_of_range_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str],
                                         ports: str, expected: str) -> None:

@@ -290,7 +290,7 @@ class _ComposeReader:
         if isinstance(item, dict):
             published = item.get("published")
             host = self.text(published, where) if published is not None else None
-            check_port_numbers(f"{host or ''}-{item['target']}", f"{self.path}: {where}")
+            _check_ports(f"{self.path}: {where}", host, str(item["target"]))
             return Port(container=str(item["target"]), host=host,
                         host_ip=item.get("host_ip"), protocol=str(item.get("protocol") or "tcp"))
         return parse_port(self.text(item, where), where, self.path)
@@ -475,16 +475,17 @@ def parse_port(text: str, where: str, path: Path) -> Port:
     if not re.fullmatch(r"\d+(-\d+)?", container) or (host and not re.fullmatch(
             r"\d+(-\d+)?", host)):
         raise InputError(f"{path}: {where}: bad port {text!r}")
-    check_port_numbers(f"{host or ''}-{container}", f"{path}: {where}")
+    _check_ports(f"{path}: {where}", host, container)
     return Port(container=container, host=host, host_ip=host_ip or None,
                 protocol=proto or "tcp")
 
 
-def check_port_numbers(text: str, where: str) -> None:
-    """Every port number in `text` (ranges `a-b`, several joined by `-`) is 1-65535."""
-    for number in filter(None, text.split("-")):
-        if not number.isdigit() or not 1 <= int(number) <= 65535:
-            raise InputError(f"{where}: port {number} is out of range (1-65535)")
+def _check_ports(where: str, *specs: str | None) -> None:
+    """Every port number of `specs` (`8080`, a range `8000-8010`) is 1-65535."""
+    for spec in filter(None, specs):
+        for number in spec.split("-"):
+            if not number.isdigit() or not 1 <= int(number) <= 65535:
+                raise InputError(f"{where}: port {number!r} is not a port number (1-65535)")
 
 
 def _healthcheck(body: Any) -> HealthCheck:
