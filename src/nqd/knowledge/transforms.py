@@ -41,7 +41,7 @@ def _old_option_reads(body: Node, argument: str, old: list[str]) -> list[Node]:
         if node.type == "apply_expression":
             function, args = syntax.application(node)
             if syntax.function_name(function) == "getAttrFromPath" and len(args) == 2 \
-                    and _is_variable(args[1], argument) and _strings(args[0]) == old:
+                    and _is_variable(args[1], argument) and syntax.string_list(args[0]) == old:
                 found.append(node)
         elif node.type == "select_expression" \
                 and _is_variable(node.child_by_field_name("expression"), argument) \
@@ -62,10 +62,3 @@ def _old_option_reads(body: Node, argument: str, old: list[str]) -> list[Node]:
 def _is_variable(node: Node | None, name: str) -> bool:
     node = syntax.strip_parens(node) if node is not None else None
     return node is not None and node.type == "variable_expression" and node.text.decode() == name
-
-
-def _strings(node: Node) -> list[str | None]:
-    node = syntax.strip_parens(node)
-    if node.type != "list_expression":
-        return []
-    return [syntax.static_string(element) for element in node.named_children]

@@ -44,6 +44,22 @@ def static_string(node: Node) -> str | None:
     return value
 
 
+def string_list(node: Node | None) -> list[str] | None:
+    """The values of a list literal of plain strings (`[ "a" "b" ]`), else None."""
+    node = strip_parens(node) if node is not None else None
+    if node is None or node.type != "list_expression":
+        return None
+    values = []
+    for element in node.named_children:
+        if element.type == "comment":
+            continue
+        value = static_string(element)
+        if value is None:
+            return None
+        values.append(value)
+    return values
+
+
 def _unescape(seq: str) -> str:
     table = {"\\n": "\n", "\\t": "\t", "\\r": "\r", "''$": "$", "'''": "''", "''\\n": "\n"}
     if seq in table:

@@ -127,15 +127,4 @@ def _list_of_strings(model: ConfigModel, option: OptionDef) -> list[str] | None:
     parsed = parse(source[start:end])
     if parsed.has_errors:
         return None
-    expression = syntax.strip_parens(parsed.root.child_by_field_name("expression"))
-    if expression is None or expression.type != "list_expression":
-        return None
-    names = []
-    for element in expression.named_children:
-        if element.type == "comment":
-            continue
-        value = syntax.static_string(element)
-        if value is None:
-            return None
-        names.append(value)
-    return names
+    return syntax.string_list(parsed.root.child_by_field_name("expression"))
